@@ -1,19 +1,26 @@
-"""The staff command line: thin click commands; MailbotError becomes one clear line here."""
+"""The command line: the worker commands; MailbotError becomes one clear line at this edge."""
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
     from mailbot.config import Settings
+    from mailbot.pipeline import CycleReport, Pipeline
+    from mailbot.store import Store
 
-F = TypeVar("F", bound=Callable[..., Any])
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class _Group(click.Group):
@@ -33,26 +40,64 @@ class _Group(click.Group):
 @click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False),
               envvar="MAILBOT_CONFIG", default=None,
               help="Configuration file (default: ./config.toml; env MAILBOT_CONFIG).")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None) -> None:
+def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     """mailbot: the inbox clerk for conference registrations by e-mail.
 
     \b
-    Example:
-      mailbot run --once         # one cycle: poll, process, send
-      mailbot list --status review
+    Examples:
+      mailbot run --once            # one cycle: poll, process, send
+      mailbot list --action review  # what waits for a person
+      mailbot show 12               # one message, what was read, why
     """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ctx.obj = {"config_path": config_path}
 
 
 def settings_of(ctx: click.Context) -> Settings:
     from mailbot.config import load_settings
 
-    cached = ctx.obj.get("settings")
-    if cached is None:
-        cached = load_settings(ctx.obj.get("config_path"))
-        ctx.obj["settings"] = cached
-    return cached  # type: ignore[no-any-return]
+    obj = ctx.find_root().obj
+    if obj.get("settings") is None:
+        obj["settings"] = load_settings(obj.get("config_path"))
+    return obj["settings"]  # type: ignore[no-any-return]
+
+
+@contextmanager
+def opened(ctx: click.Context) -> Iterator[tuple[Settings, Store]]:
+    from mailbot.store import Store
+
+    settings = settings_of(ctx)
+    store = Store(settings.database, busy_timeout_ms=settings.file.database.busy_timeout_ms)
+    try:
+        yield settings, store
+    finally:
+        store.close()
+
+
+def make_pipeline(settings: Settings, store: Store) -> Pipeline:
+    from mailbot.pipeline import Pipeline
+
+    return Pipeline(settings, store, utc_now)
+
+
+@cli.command("check-config")
+@click.pass_context
+def check_config(ctx: click.Context) -> None:
+    """Validate the configuration and say where mail comes from and goes to.
+
+    \b
+    Example:
+      MAILBOT_INBOX=imaps://ngo@imap.example.org/INBOX mailbot check-config
+    """
+    s = settings_of(ctx)
+    click.echo(f"Konfiguracja poprawna: {s.source}")
+    click.echo(f"  skrzynka:   {s.inbox.describe()}")
+    click.echo(f"  wysyłka:    {s.outbox.describe()}")
+    click.echo(f"  baza:       {s.database}")
+    click.echo(f"  termin:     {s.deadline.isoformat()} ({s.event.timezone})")
 
 
 @cli.command()
@@ -86,7 +131,164 @@ def extract(ctx: click.Context, files: tuple[str, ...], as_json: bool) -> None:
         click.echo(json.dumps(obj, ensure_ascii=False))
 
 
+def print_report(report: CycleReport) -> None:
+    from mailbot.polish import plural
+
+    a = report.actions
+    click.echo(f"Pobrano {plural(report.fetched, 'wiadomość', 'wiadomości', 'wiadomości')}"
+               f" (nowych zapisanych: {report.stored}), przetworzono {report.processed}.")
+    click.echo(f"  potwierdzone: {a.get('confirm', 0)}, odmowy po terminie: "
+               f"{a.get('refuse_late', 0)}, rezygnacje: {a.get('cancel', 0)}, "
+               f"do przejrzenia: {a.get('review', 0)}, pominięte: {a.get('ignore', 0)}")
+    click.echo(f"  odpowiedzi w kolejce: {report.answers_queued}, wysłane: {report.sent}, "
+               f"do ponowienia: {report.retry}, nieudane: {report.send_failed}, "
+               f"niepewne: {report.in_doubt}")
+    for error in report.errors:
+        click.echo(f"  błąd: {error}", err=True)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run one full cycle and exit.")
+@click.option("--answer-backlog", is_flag=True,
+              help="On the first start, also answer the mail already in the inbox.")
+@click.pass_context
+def run(ctx: click.Context, once: bool, answer_backlog: bool) -> None:
+    """The worker: poll, process and send every few minutes; the digest daily.
+
+    Exits non-zero with --once when the inbox or the outbox could not be reached.
+    SIGTERM or Ctrl-C finishes the current step and exits cleanly.
+
+    \b
+    Examples:
+      mailbot run --once
+      mailbot run
+    """
+    from dataclasses import replace
+
+    from mailbot.pipeline import worker_lock
+
+    settings = settings_of(ctx)
+    if answer_backlog:
+        inbox = settings.file.inbox.model_copy(update={"answer_backlog": True})
+        settings = replace(settings, file=settings.file.model_copy(update={"inbox": inbox}))
+    with worker_lock(settings.database), opened(ctx) as (_, store):
+        pipeline = make_pipeline(settings, store)
+        pipeline.recover()
+        if once:
+            report = pipeline.cycle()
+            pipeline.digest_if_due()
+            pipeline.close_inbox()
+            print_report(report)
+            if report.errors and any(e.startswith(("inbox:", "outbox:")) for e in report.errors):
+                ctx.exit(2)
+            return
+        _run_forever(settings, pipeline)
+
+
+def _run_forever(settings: Settings, pipeline: Pipeline) -> None:
+    from mailbot.inbox import open_inbox
+    from mailbot.scheduler import Worker
+
+    def cycle() -> None:
+        report = pipeline.cycle()
+        pipeline.digest_if_due()
+        if report.processed or report.sent or report.errors:
+            logging.getLogger("mailbot").info(
+                "cycle: stored %d, processed %d, sent %d, errors %d",
+                report.stored, report.processed, report.sent, len(report.errors))
+
+    def digest() -> None:
+        pipeline.digest_if_due()
+
+    watch = None
+    if settings.inbox.scheme != "maildir" or settings.file.inbox.use_idle:
+        def watch_inbox() -> Any:
+            return open_inbox(settings.inbox, settings.file.inbox)
+        watch = watch_inbox
+    worker = Worker(settings, cycle, digest, watch, utc_now)
+    click.echo(f"mailbot: pracuję ({settings.inbox.describe()}); Ctrl-C kończy.", err=True)
+    worker.run_forever()
+    pipeline.close_inbox()
+    click.echo("mailbot: zakończono.", err=True)
+
+
+@cli.command()
+@click.pass_context
+def poll(ctx: click.Context) -> None:
+    """Store new mail from the inbox (nothing is processed or sent).
+
+    \b
+    Example:
+      mailbot poll
+    """
+    from mailbot.pipeline import CycleReport
+
+    with opened(ctx) as (settings, store):
+        pipeline = make_pipeline(settings, store)
+        report = CycleReport()
+        try:
+            pipeline.poll(report)
+        finally:
+            pipeline.close_inbox()
+        click.echo(f"Pobrano {report.fetched}, nowych zapisanych: {report.stored}.")
+
+
+@cli.command()
+@click.pass_context
+def process(ctx: click.Context) -> None:
+    """Process stored mail that waits (extract, decide, queue answers).
+
+    \b
+    Example:
+      mailbot process
+    """
+    from mailbot.pipeline import CycleReport
+
+    with opened(ctx) as (settings, store):
+        report = CycleReport()
+        make_pipeline(settings, store).process(report)
+        print_report(report)
+
+
+@cli.command()
+@click.pass_context
+def send(ctx: click.Context) -> None:
+    """Send queued answers that are due.
+
+    \b
+    Example:
+      mailbot send
+    """
+    from mailbot.pipeline import CycleReport, worker_lock
+
+    settings = settings_of(ctx)
+    with worker_lock(settings.database), opened(ctx) as (_, store):
+        report = CycleReport()
+        make_pipeline(settings, store).send(report)
+        click.echo(f"Wysłano {report.sent}; do ponowienia {report.retry}; nieudane "
+                   f"{report.send_failed}; niepewne {report.in_doubt}.")
+
+
+@cli.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Seed var/demo with sample mail and run one full cycle on the embedded default.
+
+    Running it again answers nobody twice.
+
+    \b
+    Example:
+      mailbot demo
+    """
+    from mailbot.pipeline import run_demo
+
+    run_demo(settings_of(ctx), utc_now, click.echo)
+
+
 def main() -> None:
+    from mailbot import cli_staff
+
+    cli_staff.register(cli)
     cli(prog_name="mailbot")
 
 

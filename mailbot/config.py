@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-import datetime as dt
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal

@@ -1,0 +1,431 @@
+"""The imperative shell: poll the inbox, process stored mail, send answers, write the digest."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from mailbot.config import Settings
+from mailbot.contract import contract_object
+from mailbot.decide import AnswerFacts, gate
+from mailbot.errors import MailbotError, MailboxError, SendError
+from mailbot.inbox import Inbox, open_inbox
+from mailbot.models import Decision, Kind, OutgoingMail
+from mailbot.outbox import Transport, open_transport
+from mailbot.plan import Answer, Plan, our_message_ids, plan_message
+from mailbot.reading import Reading, read_message
+from mailbot.registry import Capacity
+from mailbot.render import AnswerRequest, Renderer
+from mailbot.store import Store, StoredMessage, dumps, iso
+
+log = logging.getLogger("mailbot.pipeline")
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class CycleReport:
+    """What one cycle did, for the CLI and the logs."""
+
+    fetched: int = 0
+    stored: int = 0
+    processed: int = 0
+    actions: dict[str, int] = field(default_factory=dict)
+    answers_queued: int = 0
+    sent: int = 0
+    send_failed: int = 0
+    retry: int = 0
+    in_doubt: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def count(self, action: str) -> None:
+        self.actions[action] = self.actions.get(action, 0) + 1
+
+
+class WorkerBusy(MailbotError):
+    """Another mailbot worker holds the lock on this database."""
+
+
+@contextmanager
+def worker_lock(database: Path) -> Iterator[None]:
+    """One worker (or sending CLI command) per database at a time (flock, released on exit)."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(str(database) + ".lock", "a+")  # noqa: SIM115 - held for the whole block
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise WorkerBusy(f"another mailbot worker is running on {database}") from exc
+        yield
+    finally:
+        handle.close()
+
+
+class Pipeline:
+    """Runs the stages against one store; inbox and transport are opened per stage run."""
+
+    def __init__(self, settings: Settings, store: Store, clock: Clock,
+                 inbox_factory: Callable[[], Inbox] | None = None,
+                 transport_factory: Callable[[], Transport] | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self._inbox_factory = inbox_factory or (
+            lambda: open_inbox(settings.inbox, settings.file.inbox))
+        self._transport_factory = transport_factory or (
+            lambda: open_transport(settings.outbox, settings.file.outbox.timeout_seconds))
+        self.renderer = Renderer(settings.templates, settings.event)
+        self.inbox: Inbox | None = None
+
+    # -- poll ------------------------------------------------------------------------------
+
+    def mailbox_name(self) -> str:
+        return self.settings.inbox.describe()
+
+    def open_inbox(self) -> Inbox:
+        if self.inbox is None:
+            self.inbox = self._inbox_factory()
+        return self.inbox
+
+    def close_inbox(self) -> None:
+        inbox, self.inbox = self.inbox, None
+        if inbox is not None:
+            try:
+                inbox.close()
+            except MailbotError:
+                log.warning("inbox close failed")
+
+    def poll(self, report: CycleReport) -> None:
+        """Store every new message (raw bytes committed first), then move it on the server."""
+        name = self.mailbox_name()
+        try:
+            inbox = self.open_inbox()
+            state = inbox.open()
+            known = self.store.sync_state(name)
+            if known is None or known.uidvalidity != state.uidvalidity:
+                uids = inbox.uids_after(0)
+                sync = self.store.begin_sync(
+                    name, state.uidvalidity, max(uids, default=0), self.clock(),
+                    answer_backlog=self.settings.file.inbox.answer_backlog)
+                if known is not None:
+                    log.warning("uidvalidity changed on %s: rescanning %d messages", name, len(uids))
+            else:
+                sync = known
+                uids = inbox.uids_after(known.last_uid)
+            size = self.settings.file.inbox.batch_size
+            for start in range(0, len(uids), size):
+                chunk = uids[start:start + size]
+                fetched = [(m.uid, m.raw, m.internaldate) for m in inbox.fetch(chunk)]
+                report.fetched += len(fetched)
+                results = self.store.store_batch(name, sync.uidvalidity, fetched,
+                                                 sync.backlog_max_uid, self.clock())
+                report.stored += sum(1 for _, new in results if new)
+                # Only now, with the bytes durable in SQLite, may the server copy move.
+                inbox.mark_processed([uid for uid, _, _ in fetched])
+            self.store.record_poll(name, self.clock(), None)
+        except MailboxError as exc:
+            self.close_inbox()
+            self.store.record_poll(name, self.clock(), str(exc))
+            raise
+
+    # -- process ---------------------------------------------------------------------------
+
+    def process(self, report: CycleReport, limit: int = 100000) -> None:
+        for message in self.store.pending(limit):
+            try:
+                outcome = self.process_one(message)
+            except MailbotError as exc:
+                self.store.mark_failed(message.id, str(exc))
+                report.errors.append(f"message {message.id}: {exc}")
+                log.error("message %d failed: %s", message.id, exc)
+                continue
+            except Exception as exc:  # a bad message is parked, never allowed to stop the run
+                self.store.mark_failed(message.id, f"{type(exc).__name__}: {exc}")
+                report.errors.append(f"message {message.id}: {type(exc).__name__}")
+                log.exception("message %d failed", message.id)
+                continue
+            report.processed += 1
+            report.count(outcome.action)
+            report.answers_queued += outcome.answers
+
+    def read(self, message: StoredMessage) -> Reading:
+        return read_message(message.raw, internaldate=message.internaldate,
+                            deadline=self.settings.deadline)
+
+    def facts(self, reading: Reading, message: StoredMessage) -> AnswerFacts:
+        now = self.clock()
+        address = reading.extraction.contact.email or ""
+        header_id = reading.parsed.message_id
+        return AnswerFacts(
+            backlog=message.backlog,
+            answers_to_address_last_day=self.store.answers_to(address, now - timedelta(days=1)),
+            answers_last_hour=self.store.answers_since(now - timedelta(hours=1)),
+            already_answered=self.store.answers_for_message(message.id) > 0
+            or bool(header_id and self.store.answered_message_ids(header_id)),
+        )
+
+    def process_one(self, message: StoredMessage, *, resend: bool = False) -> Outcome:
+        """Read, decide and commit one message: registration, answers and state in ONE transaction."""
+        reading = self.read(message)
+        limits = self.settings.limits
+        facts = self.facts(reading, message)
+        if resend:
+            facts = AnswerFacts(answers_to_address_last_day=0, answers_last_hour=0)
+        decision = gate(reading.decision, facts, per_address_per_day=limits.answers_per_address_per_day,
+                        per_hour=limits.answers_per_hour)
+        event = self.settings.event
+        capacity = Capacity(event.capacity_total, event.capacity_per_organisation)
+        now = self.clock()
+        with self.store.transaction() as db:
+            registrations = self.store.registrations()
+            plan = plan_message(message.id, reading.extraction, decision, registrations,
+                                self.store.waiting_order(), capacity)
+            registration_id = None
+            saved: dict[int | None, int] = {}
+            for write in plan.writes:
+                reg_id = self.store.save_registration(
+                    db, write.registration, now=now, actor=f"wiadomość #{message.id}",
+                    action=write.action, detail=write.detail, message_id=message.id,
+                    received_at=decision.received_at)
+                saved[write.registration.id] = reg_id
+                registration_id = registration_id or reg_id
+            queued = 0
+            for answer in plan.answers:
+                suffix = f"-r{self.clock().strftime('%Y%m%d%H%M%S')}" if resend else ""
+                mail = self.render(answer, reading, suffix)
+                reg = answer.registration
+                reg_id = saved.get(reg.id if reg else None) or (reg.id if reg else None)
+                if self.store.enqueue(db, key=answer.key + suffix, kind=answer.kind,
+                                      to_addr=mail.to, subject=mail.subject,
+                                      header_message_id=mail.message_id, data=mail.data, now=now,
+                                      message_id=message.id, registration_id=reg_id) is not None:
+                    queued += 1
+            if reading.extraction.kind is Kind.BOUNCE:
+                self.store.mark_bounced(our_message_ids(message.raw), message.id, now)
+            self.store_outcome(db, message, reading, decision, plan, registration_id, now)
+        return Outcome(str(decision.action), queued)
+
+    def preview(self, message_id: int) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """The stored reading of a message and what the current rules read now."""
+        row = self.store.message_row(message_id)
+        old = json.loads(row["extraction"]) if row["extraction"] else None
+        message = self.store.message(message_id)
+        reading = self.read(message)
+        facts = self.facts(reading, message)
+        limits = self.settings.limits
+        decision = gate(reading.decision, facts, per_address_per_day=limits.answers_per_address_per_day,
+                        per_hour=limits.answers_per_hour)
+        new = extraction_record(Reading(reading.parsed, reading.extraction, decision), self.settings)
+        return old, new
+
+    def reprocess(self, message_id: int, *, resend: bool = False) -> Outcome:
+        """Process a stored message again; it is answered again only with resend."""
+        return self.process_one(self.store.message(message_id), resend=resend)
+
+    def render(self, answer: Answer, reading: Reading, suffix: str = "") -> OutgoingMail:
+        reg = answer.registration
+        parsed = reading.parsed
+        return self.renderer.answer(AnswerRequest(
+            kind=answer.kind,
+            to_addr=answer.to_addr,
+            to_name=answer.to_name,
+            in_reply_to=parsed.message_id if answer.reply_to_message else None,
+            inbound_subject=parsed.subject if answer.reply_to_message else "",
+            organisation=(reg.organisation.name if reg else None)
+            or reading.extraction.organisation.name,
+            attendees=reg.attendees if reg else reading.extraction.attendees,
+            received_at=reading.decision.received_at,
+            key=answer.key + suffix,
+        ), self.clock())
+
+    def store_outcome(self, db: object, message: StoredMessage, reading: Reading,
+                      decision: Decision, plan: Plan, registration_id: int | None,
+                      now: datetime) -> None:
+        extraction = reading.extraction
+        self.store.update_message(message.id, {
+            "state": plan.state,
+            "message_id": reading.parsed.message_id,
+            "kind": str(extraction.kind),
+            "action": str(decision.action),
+            "answer": int(decision.answer),
+            "received_at": iso(decision.received_at),
+            "time_source": decision.time_source,
+            "from_addr": reading.parsed.from_addr,
+            "subject": reading.parsed.subject[:300],
+            "reasons": dumps([*decision.reasons, *plan.notes]),
+            "extraction": dumps(extraction_record(reading, self.settings)),
+            "error": None,
+            "processed_at": iso(now),
+            "registration_id": registration_id,
+        })
+
+    # -- send ------------------------------------------------------------------------------
+
+    def send(self, report: CycleReport) -> None:
+        """Send due answers; a crash after DATA started leaves the row in_doubt, never resent."""
+        rows = self.store.claim_due(self.clock())
+        if not rows:
+            return
+        transport = self._transport_factory()
+        sender = self.settings.event.reply_from
+        retry = self.settings.file.outbox.retry_minutes
+        try:
+            for row in rows:
+                try:
+                    transport.send(sender, row.to_addr, row.data, on_data=lambda r=row.id:
+                                   self.store.set_outbox_state(r, "data_in_flight", self.clock()))
+                except SendError as exc:
+                    now = self.clock()
+                    if exc.maybe_delivered:
+                        self.store.set_outbox_state(row.id, "in_doubt", now, str(exc))
+                        report.in_doubt += 1
+                    elif exc.permanent or row.attempts > len(retry):
+                        self.store.set_outbox_state(row.id, "failed", now, str(exc))
+                        report.send_failed += 1
+                    else:
+                        wait = timedelta(minutes=retry[min(row.attempts, len(retry)) - 1])
+                        self.store.set_outbox_state(row.id, "retry", now, str(exc), wait)
+                        report.retry += 1
+                    log.warning("outbox %d: %s", row.id, exc)
+                else:
+                    self.store.set_outbox_state(row.id, "sent", self.clock())
+                    report.sent += 1
+        finally:
+            transport.close()
+
+    # -- digest ----------------------------------------------------------------------------
+
+    def recover(self) -> None:
+        """At worker start: settle rows a killed process left mid-send."""
+        retried, doubted = self.store.recover_outbox(self.clock())
+        if retried or doubted:
+            log.warning("recovered outbox: %d to retry, %d in doubt", retried, doubted)
+
+    def digest_if_due(self) -> Path | None:
+        """Write today's digest once its local time has come (catches up after downtime)."""
+        now = self.clock().astimezone(self.settings.zone)
+        if now.time() < self.settings.file.schedule.digest_time:
+            return None
+        if self.store.digest_done(now.date().isoformat()):
+            return None
+        return self.digest(now.date())
+
+    def digest(self, day: date) -> Path | None:
+        """Write the digest for a local date to files and queue it to staff; once per date."""
+        return None
+
+    # -- one cycle -------------------------------------------------------------------------
+
+    def cycle(self) -> CycleReport:
+        """Poll, process, send; inbox and outbox errors are reported, not raised."""
+        report = CycleReport()
+        try:
+            self.poll(report)
+        except MailboxError as exc:
+            report.errors.append(f"inbox: {exc}")
+        self.process(report)
+        try:
+            self.send(report)
+        except SendError as exc:
+            report.errors.append(f"outbox: {exc}")
+        return report
+
+
+@dataclass(frozen=True)
+class Outcome:
+    action: str
+    answers: int
+
+
+def extraction_record(reading: Reading, settings: Settings) -> dict[str, object]:
+    """What is stored with a message: the contract object plus confidence notes and signals."""
+    record = contract_object(reading.parsed, reading.extraction, reading.decision, settings.zone)
+    record["notes"] = [{"field": n.field, "confidence": n.confidence, "reason": n.reason}
+                       for n in reading.extraction.notes]
+    record["signals"] = list(reading.extraction.signals)
+    record["no_answer_reasons"] = list(reading.extraction.no_answer_reasons)
+    return record
+
+
+def local_day(moment: datetime, settings: Settings) -> date:
+    return moment.astimezone(settings.zone).date()
+
+
+def safe_filename(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", text)
+
+
+def ensure_dir(path: Path) -> Path:
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def demo_settings(settings: Settings, root: Path) -> Settings:
+    """The embedded default, under root: Maildir inbox, file outbox, SQLite, digests."""
+    from dataclasses import replace as dc_replace
+
+    from mailbot.config import InboxSpec, OutboxSpec
+
+    return dc_replace(
+        settings,
+        inbox=InboxSpec(scheme="maildir", path=root / "inbox"),
+        outbox=OutboxSpec(scheme="file", path=root / "outbox"),
+        database=root / "mailbot.db",
+        digests=root / "digests",
+    )
+
+
+def run_demo(settings: Settings, clock: Clock, echo: Callable[[str], object]) -> CycleReport:
+    """Seed var/demo with the sample mail once, then run one full worker cycle on it.
+
+    The inbox is opened empty first, so the samples arrive as new mail (answered), not as
+    backlog; a second run finds nothing new and answers nobody twice.
+    """
+    from importlib.resources import files
+
+    from mailbot.inbox import seed_maildir
+    from mailbot.parse import parse
+
+    root = (settings.source.resolve().parent if settings.source else Path.cwd()) / "var" / "demo"
+    demo = demo_settings(settings, root)
+    with worker_lock(demo.database):
+        store = Store(demo.database)
+        try:
+            pipeline = Pipeline(demo, store, clock)
+            pipeline.recover()
+            marker = root / "seeded"
+            if not marker.exists():
+                pipeline.poll(CycleReport())
+                samples = sorted(p for p in files("mailbot.samples").iterdir()
+                                 if p.name.endswith(".eml"))
+                # Delivered with the time the office's server received them in 2014.
+                mail = [(raw, parse(raw).received) for raw in (p.read_bytes() for p in samples)]
+                seeded = seed_maildir(root / "inbox", mail)
+                marker.write_text(f"{seeded}\n")
+                echo(f"Przygotowano skrzynkę demonstracyjną: {root / 'inbox'} ({seeded} wiadomości)")
+            report = pipeline.cycle()
+            digest = pipeline.digest(local_day(clock(), demo)) if not store.digest_done(
+                local_day(clock(), demo).isoformat()) else None
+            pipeline.close_inbox()
+        finally:
+            store.close()
+    a = report.actions
+    echo(f"Wiadomości: {report.fetched} nowych; przetworzono {report.processed}.")
+    echo(f"  potwierdzone: {a.get('confirm', 0)}, odmowy po terminie: {a.get('refuse_late', 0)}, "
+         f"rezygnacje: {a.get('cancel', 0)}, do przejrzenia: {a.get('review', 0)}, "
+         f"pominięte: {a.get('ignore', 0)}")
+    echo(f"  odpowiedzi wysłane: {report.sent} (pliki .eml w {demo.outbox.path})")
+    if digest is not None:
+        echo(f"  zestawienie dla zespołu: {digest}")
+    for error in report.errors:
+        echo(f"  błąd: {error}")
+    return report

@@ -1,0 +1,153 @@
+"""PURE registration rules: matching an organisation, merging a later mail, capacity and waiting list."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from mailbot.models import Contact, Organisation, Person
+
+# Statuses a registration can have; only confirmed and waitlist hold (or wait for) places.
+STATUSES = ("confirmed", "waitlist", "cancelled")
+SOURCES = ("email", "fax", "desk", "phone")
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One organisation's registration as it now stands."""
+
+    id: int | None
+    organisation: Organisation
+    status: str
+    source: str
+    contact: Contact
+    areas: tuple[str, ...]
+    attendees: tuple[Person, ...]
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """Places: 0 means unlimited."""
+
+    total: int = 0
+    per_organisation: int = 0
+
+
+def org_key(name: str | None) -> str:
+    """A matching key for an organisation name: case, quotes, accents and spacing ignored."""
+    if not name:
+        return ""
+    text = unicodedata.normalize("NFKD", name.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c)).replace("ł", "l")
+    text = re.sub(r"[„”\"'“‘’«»`]", "", text)
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def person_key(name: str | None) -> str:
+    return " ".join(sorted(org_key(name).split()))
+
+
+def find_match(candidates: Sequence[Registration], org: Organisation) -> Registration | None:
+    """The registration of the same organisation: by KRS, then NIP, then normalised name."""
+    for attr in ("krs", "nip", "regon"):
+        value = getattr(org, attr)
+        if value:
+            for reg in candidates:
+                if getattr(reg.organisation, attr) == value:
+                    return reg
+    key = org_key(org.name)
+    if key:
+        for reg in candidates:
+            if org_key(reg.organisation.name) == key:
+                return reg
+    return None
+
+
+def merge(existing: Registration, org: Organisation, people: Sequence[Person],
+          contact: Contact, areas: Sequence[str], *,
+          replaces: Sequence[str] = ()) -> tuple[Registration, tuple[str, ...]]:
+    """A later mail from the same organisation: add new people, update known ones, drop the
+    ones it replaces, fill in missing details. Returns the new value and what changed."""
+    changes: list[str] = []
+    dropped = {person_key(n) for n in replaces}
+    kept: list[Person] = []
+    for person in existing.attendees:
+        if person_key(person.name) in dropped:
+            changes.append(f"usunięto: {person.name}")
+        else:
+            kept.append(person)
+    index = {person_key(p.name): i for i, p in enumerate(kept) if p.name}
+    for person in people:
+        key = person_key(person.name)
+        if key and key in index:
+            old = kept[index[key]]
+            new = Person(old.name, person.role or old.role, person.email or old.email,
+                         person.phone or old.phone)
+            if new != old:
+                kept[index[key]] = new
+                changes.append(f"zaktualizowano: {old.name}")
+        elif person.name or person.role:
+            kept.append(person)
+            if key:
+                index[key] = len(kept) - 1
+            changes.append(f"dodano: {person.name or person.role}")
+    old_org = existing.organisation
+    new_org = Organisation(old_org.name or org.name, old_org.krs or org.krs,
+                           old_org.nip or org.nip, old_org.regon or org.regon)
+    if new_org != old_org:
+        changes.append("uzupełniono dane organizacji")
+    new_contact = Contact(contact.name or existing.contact.name,
+                          contact.email or existing.contact.email,
+                          contact.phone or existing.contact.phone)
+    new_areas = tuple(dict.fromkeys((*existing.areas, *areas)))
+    status = existing.status
+    if status == "cancelled":
+        status = "confirmed"
+        changes.append("ponowne zgłoszenie po rezygnacji")
+    return replace(existing, organisation=new_org, contact=new_contact, areas=new_areas,
+                   attendees=tuple(kept), status=status), tuple(changes)
+
+
+def places_taken(registrations: Sequence[Registration], exclude: int | None = None) -> int:
+    return sum(len(r.attendees) for r in registrations
+               if r.status == "confirmed" and r.id != exclude)
+
+
+def place(registration: Registration, others: Sequence[Registration],
+          capacity: Capacity) -> tuple[Registration, tuple[Person, ...]]:
+    """Confirm or waitlist a registration given the places left; returns it and the people
+    over the per-organisation limit (who are not registered)."""
+    people = registration.attendees
+    over: tuple[Person, ...] = ()
+    if capacity.per_organisation and len(people) > capacity.per_organisation:
+        people, over = people[:capacity.per_organisation], people[capacity.per_organisation:]
+    status = registration.status
+    if status != "cancelled" and capacity.total:
+        free = capacity.total - places_taken(others, exclude=registration.id)
+        if registration.status == "waitlist" or len(people) > free:
+            status = "waitlist" if len(people) > free else "confirmed"
+    elif status != "cancelled":
+        status = "confirmed"
+    return replace(registration, attendees=people, status=status), over
+
+
+def next_from_waitlist(registrations: Sequence[Registration], waiting_order: Sequence[int],
+                       capacity: Capacity) -> list[int]:
+    """Ids of waiting registrations that now fit, first come first served."""
+    if not capacity.total:
+        return [rid for rid in waiting_order]
+    by_id = {r.id: r for r in registrations}
+    free = capacity.total - places_taken(registrations)
+    promoted: list[int] = []
+    for rid in waiting_order:
+        reg = by_id.get(rid)
+        if reg is None or reg.status != "waitlist":
+            continue
+        if len(reg.attendees) <= free:
+            promoted.append(rid)
+            free -= len(reg.attendees)
+        else:
+            break
+    return promoted

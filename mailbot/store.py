@@ -1,0 +1,396 @@
+"""The only module that talks to SQLite: messages, sync state, registrations, outbox, digests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from mailbot.errors import NotFoundError, StoreError
+from mailbot.models import Contact, Organisation, Person
+from mailbot.registry import Registration, org_key
+from mailbot.schema import migrations
+
+# States a message moves through; `received` is the only one the processor picks up.
+MESSAGE_STATES = ("received", "processed", "review", "ignored", "failed", "duplicate", "parked")
+OUTBOX_STATES = ("queued", "retry", "sending", "data_in_flight", "sent", "failed", "in_doubt",
+                 "bounced", "held")
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Aware datetimes are stored as ISO 8601 text with their offset."""
+    return moment.isoformat() if moment is not None else None
+
+
+def from_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    mailbox: str
+    uid: int | None
+    raw: bytes
+    internaldate: datetime | None
+    backlog: bool
+    state: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class SyncState:
+    mailbox: str
+    uidvalidity: int
+    last_uid: int
+    backlog_max_uid: int
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    key: str
+    kind: str
+    to_addr: str
+    data: bytes
+    state: str
+    attempts: int
+    message_id: int | None
+
+
+class Store:
+    """A migrated SQLite database in WAL mode with a busy timeout."""
+
+    def __init__(self, path: Path, *, busy_timeout_ms: int = 30000) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000,
+                                   isolation_level=None, check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            # FULL: a committed raw message survives power loss before the server copy moves.
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self.db = Database(conn)
+            migrations.apply(self.db)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the database {path}: {exc}") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """One atomic unit of work; sqlite errors become StoreError after rollback."""
+        try:
+            with self.db.atomic():
+                yield self.db
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"database {self.path}: {exc}") from exc
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        return list(self.db.query(sql, params))
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.db.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    # -- inbox side ------------------------------------------------------------------------
+
+    def sync_state(self, mailbox: str) -> SyncState | None:
+        rows = self.query("select * from sync_state where mailbox = ?", [mailbox])
+        if not rows:
+            return None
+        r = rows[0]
+        return SyncState(r["mailbox"], r["uidvalidity"], r["last_uid"], r["backlog_max_uid"])
+
+    def begin_sync(self, mailbox: str, uidvalidity: int, highest_uid: int, now: datetime,
+                   *, answer_backlog: bool) -> SyncState:
+        """Record the mailbox's identity; the first start marks what is already there as backlog.
+
+        A changed UIDVALIDITY restarts from UID 0; stored mail is re-found by its hash, and the
+        mail that is new by hash is answered as usual.
+        """
+        state = self.sync_state(mailbox)
+        with self.transaction() as db:
+            if state is None:
+                backlog = 0 if answer_backlog else highest_uid
+                db["sync_state"].insert({
+                    "mailbox": mailbox, "uidvalidity": uidvalidity, "last_uid": 0,
+                    "backlog_max_uid": backlog, "first_seen_at": iso(now),
+                })
+            elif state.uidvalidity != uidvalidity:
+                db["sync_state"].update(mailbox, {
+                    "uidvalidity": uidvalidity, "last_uid": 0, "backlog_max_uid": 0,
+                    "last_error": f"UIDVALIDITY changed from {state.uidvalidity}: rescanned",
+                })
+        result = self.sync_state(mailbox)
+        assert result is not None
+        return result
+
+    def record_poll(self, mailbox: str, now: datetime, error: str | None) -> None:
+        values: dict[str, Any] = {"last_poll_at": iso(now), "last_error": error}
+        if error is None:
+            values["last_poll_ok_at"] = iso(now)
+        with self.transaction() as db:
+            if db["sync_state"].count_where("mailbox = ?", [mailbox]):
+                db["sync_state"].update(mailbox, values)
+
+    def store_batch(self, mailbox: str, uidvalidity: int,
+                    batch: Sequence[tuple[int, bytes, datetime | None]],
+                    backlog_max_uid: int, now: datetime) -> list[tuple[int, bool]]:
+        """Commit a batch of raw messages and advance last_uid, in ONE transaction.
+
+        Returns (row id, newly stored) per message. A message whose bytes are already stored
+        (a UIDVALIDITY rescan, or the same copy delivered twice) only gets its location updated.
+        """
+        out: list[tuple[int, bool]] = []
+        with self.transaction() as db:
+            for uid, raw, internaldate in batch:
+                digest = hashlib.sha256(raw).hexdigest()
+                known = db.execute("select id from messages where sha256 = ?", [digest]).fetchone()
+                if known:
+                    db["messages"].update(known[0], {"mailbox": mailbox,
+                                                     "uidvalidity": uidvalidity, "uid": uid})
+                    out.append((known[0], False))
+                    continue
+                row_id = db["messages"].insert({
+                    "mailbox": mailbox, "uidvalidity": uidvalidity, "uid": uid,
+                    "sha256": digest, "size": len(raw), "raw": raw,
+                    "internaldate": iso(internaldate), "stored_at": iso(now),
+                    "backlog": int(uid <= backlog_max_uid), "state": "received",
+                }).last_pk
+                out.append((int(row_id), True))
+            if batch:
+                highest = max(uid for uid, _, _ in batch)
+                db.execute("update sync_state set last_uid = max(last_uid, ?) where mailbox = ?",
+                           [highest, mailbox])
+        return out
+
+    def add_local_message(self, raw: bytes, received: datetime, now: datetime,
+                          mailbox: str = "local") -> int:
+        """Store a message that did not come through the inbox (e.g. `mailbot add`'s record)."""
+        return self.store_batch(mailbox, 0, [(0, raw, received)], -1, now)[0][0]
+
+    def pending(self, limit: int = 500) -> list[StoredMessage]:
+        rows = self.query("select id, mailbox, uid, raw, internaldate, backlog, state, sha256 "
+                          "from messages where state = 'received' order by id limit ?", [limit])
+        return [self._message(r) for r in rows]
+
+    def message(self, message_id: int) -> StoredMessage:
+        rows = self.query("select id, mailbox, uid, raw, internaldate, backlog, state, sha256 "
+                          "from messages where id = ?", [message_id])
+        if not rows:
+            raise NotFoundError(f"no message with id {message_id}")
+        return self._message(rows[0])
+
+    @staticmethod
+    def _message(r: dict[str, Any]) -> StoredMessage:
+        return StoredMessage(r["id"], r["mailbox"], r["uid"], r["raw"],
+                             from_iso(r["internaldate"]), bool(r["backlog"]), r["state"],
+                             r["sha256"])
+
+    def message_row(self, message_id: int) -> dict[str, Any]:
+        rows = self.query("select * from messages where id = ?", [message_id])
+        if not rows:
+            raise NotFoundError(f"no message with id {message_id}")
+        return rows[0]
+
+    def update_message(self, message_id: int, values: dict[str, Any]) -> None:
+        """Update a message row; call inside the processing transaction."""
+        self.db["messages"].update(message_id, values)
+
+    def mark_failed(self, message_id: int, error: str, state: str = "failed") -> None:
+        with self.transaction() as db:
+            db.execute("update messages set state = ?, error = ?, attempts = attempts + 1 "
+                       "where id = ?", [state, error, message_id])
+
+    def requeue(self, ids: Sequence[int]) -> int:
+        with self.transaction() as db:
+            for message_id in ids:
+                db.execute("update messages set state = 'received', error = null where id = ?",
+                           [message_id])
+        return len(ids)
+
+    # -- answering facts --------------------------------------------------------------------
+
+    def answers_to(self, address: str, since: datetime) -> int:
+        return int(self.scalar(
+            "select count(*) from outbox where lower(to_addr) = lower(?) and created_at >= ? "
+            "and kind != 'digest'", [address, iso(since)]) or 0)
+
+    def answers_since(self, since: datetime) -> int:
+        return int(self.scalar("select count(*) from outbox where created_at >= ? "
+                               "and kind != 'digest'", [iso(since)]) or 0)
+
+    def answered_message_ids(self, header_message_id: str) -> int:
+        """How many answers already went (or wait to go) to a message with this Message-ID."""
+        return int(self.scalar(
+            "select count(*) from outbox o join messages m on m.id = o.message_id "
+            "where m.message_id = ? and o.kind != 'digest'", [header_message_id]) or 0)
+
+    def answers_for_message(self, message_id: int) -> int:
+        return int(self.scalar("select count(*) from outbox where message_id = ? "
+                               "and kind != 'digest'", [message_id]) or 0)
+
+    # -- outbox ----------------------------------------------------------------------------
+
+    def enqueue(self, db: Database, *, key: str, kind: str, to_addr: str, subject: str,
+                header_message_id: str, data: bytes, now: datetime,
+                message_id: int | None = None, registration_id: int | None = None,
+                state: str = "queued") -> int | None:
+        """Queue an answer inside the caller's transaction; an existing key is left alone."""
+        if db.execute("select 1 from outbox where key = ?", [key]).fetchone():
+            return None
+        return int(db["outbox"].insert({
+            "key": key, "message_id": message_id, "registration_id": registration_id,
+            "kind": kind, "to_addr": to_addr, "subject": subject,
+            "header_message_id": header_message_id, "data": data, "state": state,
+            "next_attempt_at": iso(now), "created_at": iso(now), "updated_at": iso(now),
+        }).last_pk)
+
+    def recover_outbox(self, now: datetime) -> tuple[int, int]:
+        """After a crash: `sending` never reached DATA (safe to retry); `data_in_flight` may
+        have been accepted by the server, so it becomes in_doubt for staff, never resent."""
+        with self.transaction() as db:
+            retried = db.execute("update outbox set state = 'retry', updated_at = ? "
+                                 "where state = 'sending'", [iso(now)]).rowcount
+            doubted = db.execute(
+                "update outbox set state = 'in_doubt', updated_at = ?, last_error = "
+                "'interrupted after the message data was sent: the server may have accepted it' "
+                "where state = 'data_in_flight'", [iso(now)]).rowcount
+        return retried, doubted
+
+    def claim_due(self, now: datetime, limit: int = 100) -> list[OutboxRow]:
+        """Take due rows for sending: each is marked `sending` (committed) before any SMTP."""
+        with self.transaction() as db:
+            rows = list(db.query(
+                "select id, key, kind, to_addr, data, state, attempts, message_id from outbox "
+                "where state in ('queued', 'retry') and next_attempt_at <= ? "
+                "order by id limit ?", [iso(now), limit]))
+            for r in rows:
+                db.execute("update outbox set state = 'sending', attempts = attempts + 1, "
+                           "updated_at = ? where id = ?", [iso(now), r["id"]])
+        return [OutboxRow(r["id"], r["key"], r["kind"], r["to_addr"], r["data"], "sending",
+                          r["attempts"] + 1, r["message_id"]) for r in rows]
+
+    def set_outbox_state(self, outbox_id: int, state: str, now: datetime,
+                         error: str | None = None, retry_in: timedelta | None = None) -> None:
+        values: dict[str, Any] = {"state": state, "updated_at": iso(now)}
+        if error is not None:
+            values["last_error"] = error
+        if retry_in is not None:
+            values["next_attempt_at"] = iso(now + retry_in)
+        if state == "sent":
+            values["sent_at"] = iso(now)
+        with self.transaction() as db:
+            db["outbox"].update(outbox_id, values)
+
+    def outbox_row(self, outbox_id: int) -> dict[str, Any]:
+        rows = self.query("select * from outbox where id = ?", [outbox_id])
+        if not rows:
+            raise NotFoundError(f"no outbox row with id {outbox_id}")
+        return rows[0]
+
+    def mark_bounced(self, header_message_ids: Sequence[str], bounce_message: int,
+                     now: datetime) -> int:
+        count = 0
+        with self.transaction() as db:
+            for hid in header_message_ids:
+                count += db.execute(
+                    "update outbox set state = 'bounced', updated_at = ?, last_error = ? "
+                    "where header_message_id = ? and kind != 'digest'",
+                    [iso(now), f"bounced: see message {bounce_message}", hid]).rowcount
+        return count
+
+    # -- registrations -----------------------------------------------------------------------
+
+    def registrations(self, where: str = "1 = 1", params: Sequence[Any] = ()) -> list[Registration]:
+        rows = self.query(f"select * from registrations where {where} order by id", params)
+        people: dict[int, list[Person]] = {}
+        ids = [r["id"] for r in rows]
+        if ids:
+            marks = ",".join("?" * len(ids))
+            for a in self.query(f"select * from attendees where registration_id in ({marks}) "
+                                "order by id", ids):
+                people.setdefault(a["registration_id"], []).append(
+                    Person(a["name"], a["role"], a["email"], a["phone"]))
+        return [Registration(
+            id=r["id"],
+            organisation=Organisation(r["organisation"], r["krs"], r["nip"], r["regon"]),
+            status=r["status"], source=r["source"],
+            contact=Contact(r["contact_name"], r["contact_email"], r["contact_phone"]),
+            areas=tuple(json.loads(r["areas"] or "[]")),
+            attendees=tuple(people.get(r["id"], [])),
+        ) for r in rows]
+
+    def registration(self, registration_id: int) -> Registration:
+        found = self.registrations("id = ?", [registration_id])
+        if not found:
+            raise NotFoundError(f"no registration with id {registration_id}")
+        return found[0]
+
+    def save_registration(self, db: Database, reg: Registration, *, now: datetime,
+                          actor: str, action: str, detail: Sequence[str] = (),
+                          message_id: int | None = None,
+                          received_at: datetime | None = None) -> int:
+        """Write a registration and its attendees as they now stand, plus a history entry."""
+        org = reg.organisation
+        values = {
+            "org_key": org_key(org.name), "organisation": org.name, "krs": org.krs,
+            "nip": org.nip, "regon": org.regon, "status": reg.status, "source": reg.source,
+            "contact_name": reg.contact.name, "contact_email": reg.contact.email,
+            "contact_phone": reg.contact.phone, "areas": dumps(list(reg.areas)),
+            "updated_at": iso(now),
+        }
+        if reg.id is None:
+            values.update({"created_at": iso(now), "first_message_id": message_id,
+                           "received_at": iso(received_at or now)})
+            reg_id = int(db["registrations"].insert(values).last_pk)
+        else:
+            reg_id = reg.id
+            db["registrations"].update(reg_id, values)
+            db.execute("delete from attendees where registration_id = ?", [reg_id])
+        for person in reg.attendees:
+            db["attendees"].insert({"registration_id": reg_id, "name": person.name,
+                                    "role": person.role, "email": person.email,
+                                    "phone": person.phone, "added_at": iso(now)})
+        db["history"].insert({"registration_id": reg_id, "message_id": message_id,
+                              "actor": actor, "action": action, "detail": dumps(list(detail)),
+                              "at": iso(now)})
+        return reg_id
+
+    def waiting_order(self) -> list[int]:
+        return [r["id"] for r in self.query(
+            "select id from registrations where status = 'waitlist' order by received_at, id")]
+
+    def history(self, registration_id: int) -> list[dict[str, Any]]:
+        return self.query("select * from history where registration_id = ? order by id",
+                          [registration_id])
+
+    # -- digests ---------------------------------------------------------------------------
+
+    def digest_done(self, day: str) -> bool:
+        return bool(self.scalar("select count(*) from digests where day = ?", [day]))
+
+    def counts(self, table: str, column: str) -> dict[str, int]:
+        if table not in ("messages", "outbox", "registrations") or not column.isidentifier():
+            raise ValueError(table)
+        return {r["k"]: r["n"] for r in self.query(
+            f"select {column} as k, count(*) as n from {table} group by {column}")}
+
+    def integrity_ok(self) -> bool:
+        return self.scalar("pragma integrity_check") == "ok"
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
