@@ -236,6 +236,12 @@ def _describe(error: Mapping[str, Any]) -> str:
     return f"{where}: {error.get('msg', 'invalid')}{shown}"
 
 
+def _raw_url(data: Mapping[str, Any], section: str) -> str | None:
+    value = data.get(section)
+    url = value.get("url") if isinstance(value, Mapping) else None
+    return url if isinstance(url, str) else None
+
+
 def settings_from_mapping(
     data: Mapping[str, Any],
     *,
@@ -252,8 +258,11 @@ def settings_from_mapping(
         file = FileSettings()
     if file.event.deadline.tzinfo is not None:
         problems.append("[event] deadline: give a local time without an offset (zone is [event] timezone)")
-    inbox = _parse_inbox(env.get("MAILBOT_INBOX") or file.inbox.url, base, env, problems)
-    outbox = _parse_outbox(env.get("MAILBOT_OUTBOX") or file.outbox.url, base, env, problems)
+    # Read the URLs from the raw mapping too, so their errors show even when other keys fail.
+    inbox = _parse_inbox(env.get("MAILBOT_INBOX") or _raw_url(data, "inbox") or file.inbox.url,
+                         base, env, problems)
+    outbox = _parse_outbox(env.get("MAILBOT_OUTBOX") or _raw_url(data, "outbox") or file.outbox.url,
+                           base, env, problems)
     database = _resolve(env.get("MAILBOT_DATABASE") or file.database.path, base)
     templates = _resolve(file.paths.templates, base)
     if not (templates / "confirmation.txt.j2").is_file():
