@@ -53,3 +53,20 @@ def failure_object(message_id: str | None, reason: str) -> dict[str, Any]:
         "areas": [],
         "error": reason,
     }
+
+
+def extraction_from_record(record: dict[str, Any]) -> Extraction:
+    """Rebuild an Extraction from a stored contract object (possibly corrected by staff)."""
+    from mailbot.models import Contact, Organisation, Person
+
+    org = record.get("organisation") or {}
+    contact = record.get("contact") or {}
+    return Extraction(
+        kind=Kind(record.get("kind") or "other"),
+        organisation=Organisation(org.get("name"), org.get("krs"), org.get("nip"), org.get("regon")),
+        attendees=tuple(Person(p.get("name"), p.get("role"), p.get("email"), p.get("phone"))
+                        for p in record.get("attendees") or []),
+        contact=Contact(contact.get("name"), contact.get("email"), contact.get("phone")),
+        areas=tuple(record.get("areas") or ()),
+        signals=tuple(record.get("signals") or ()),
+    )

@@ -157,3 +157,9 @@ def m003_outbox(db: Database) -> None:
         {"day": str, "text_path": str, "html_path": str, "created_at": str},
         pk="day",
     )
+
+
+@migrations()
+def m004_staff_edits(db: Database) -> None:
+    # A staff correction of what was read from a message; approve uses it over the extraction.
+    db["messages"].add_column("staff_extraction", str)

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -209,6 +209,13 @@ class Store:
         """Update a message row; call inside the processing transaction."""
         self.db["messages"].update(message_id, values)
 
+    def park(self, message_id: int, reason: str, now: datetime) -> None:
+        """A message that tripped a limit: kept as it came, waiting for a person."""
+        with self.transaction() as db:
+            db["messages"].update(message_id, {
+                "state": "review", "action": "review", "kind": "other", "answer": 0,
+                "reasons": dumps([reason]), "processed_at": iso(now)})
+
     def mark_failed(self, message_id: int, error: str, state: str = "failed") -> None:
         with self.transaction() as db:
             db.execute("update messages set state = ?, error = ?, attempts = attempts + 1 "
@@ -379,6 +386,50 @@ class Store:
 
     # -- digests ---------------------------------------------------------------------------
 
+    def digest_inputs(self) -> DigestInputs:
+        """Everything the digest summarises, read in one go."""
+        from mailbot.digest import Health, OutboxProblem, RefusalRow, RegistrationRow, ReviewRow
+
+        regs = [RegistrationRow(
+            id=r.id or 0, organisation=r.organisation.name,
+            people=tuple(p.name or (p.role or "") for p in r.attendees), status=r.status,
+            areas=r.areas, source=r.source, created_at=created)
+            for r, created in self.registrations_with_times()]
+        refusals = [RefusalRow(
+            message_id=m["id"], received_at=_aware(m["received_at"] or m["stored_at"]),
+            sender=m["from_addr"],
+            organisation=(json.loads(m["extraction"] or "{}").get("organisation") or {}).get("name"))
+            for m in self.query("select id, received_at, stored_at, from_addr, extraction "
+                                "from messages where action = 'refuse_late'")]
+        review = [ReviewRow(
+            message_id=m["id"], received_at=from_iso(m["received_at"]),
+            reason=m["error"] or "; ".join(json.loads(m["reasons"] or "[]")[:2]) or m["state"],
+            sender=m["from_addr"], subject=m["subject"] or "")
+            for m in self.query("select id, received_at, from_addr, subject, reasons, error, state "
+                                "from messages where state in ('review', 'failed', 'parked') "
+                                "and handled_at is null")]
+        problems = [OutboxProblem(
+            id=o["id"], to=o["to_addr"], kind=o["kind"], status=o["state"],
+            error=o["last_error"] or "", created_at=_aware(o["created_at"]))
+            for o in self.query("select * from outbox where state in "
+                                "('failed', 'in_doubt', 'bounced', 'retry')")]
+        states = self.counts("outbox", "state")
+        health = Health(
+            last_poll_ok=from_iso(self.scalar("select max(last_poll_ok_at) from sync_state")),
+            outbox_backlog=states.get("queued", 0) + states.get("retry", 0),
+            in_doubt=states.get("in_doubt", 0), failed=states.get("failed", 0))
+        since = from_iso(self.scalar("select max(created_at) from digests"))
+        return DigestInputs(regs, refusals, review, problems, health, since)
+
+    def registrations_with_times(self) -> list[tuple[Registration, datetime]]:
+        times = {r["id"]: _aware(r["created_at"])
+                 for r in self.query("select id, created_at from registrations")}
+        return [(r, times[r.id or 0]) for r in self.registrations()]
+
+    def record_digest(self, day: str, text_path: str, html_path: str, now: datetime) -> None:
+        self.db["digests"].insert({"day": day, "text_path": text_path, "html_path": html_path,
+                                   "created_at": iso(now)})
+
     def digest_done(self, day: str) -> bool:
         return bool(self.scalar("select count(*) from digests where day = ?", [day]))
 
@@ -390,6 +441,21 @@ class Store:
 
     def integrity_ok(self) -> bool:
         return self.scalar("pragma integrity_check") == "ok"
+
+
+def _aware(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class DigestInputs:
+    registrations: list[Any]
+    refusals: list[Any]
+    review: list[Any]
+    problems: list[Any]
+    health: Any
+    since: datetime | None
 
 
 def dumps(value: Any) -> str:

@@ -1,4 +1,4 @@
-"""The imperative shell: poll the inbox, process stored mail, send answers, write the digest."""
+"""The imperative shell's core: poll the inbox, process stored mail, send answers, write the digest."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,8 @@ from mailbot.contract import contract_object
 from mailbot.decide import AnswerFacts, gate
 from mailbot.errors import MailbotError, MailboxError, SendError
 from mailbot.inbox import Inbox, open_inbox
-from mailbot.models import Decision, Kind, OutgoingMail
+from mailbot.limits import Limits, check_limits
+from mailbot.models import Action, Decision, Kind, OutgoingMail
 from mailbot.outbox import Transport, open_transport
 from mailbot.plan import Answer, Plan, our_message_ids, plan_message
 from mailbot.reading import Reading, read_message
@@ -84,6 +85,7 @@ class Pipeline:
         self._transport_factory = transport_factory or (
             lambda: open_transport(settings.outbox, settings.file.outbox.timeout_seconds))
         self.renderer = Renderer(settings.templates, settings.event)
+        self.limits = limits_of(settings)
         self.inbox: Inbox | None = None
 
     # -- poll ------------------------------------------------------------------------------
@@ -175,33 +177,46 @@ class Pipeline:
 
     def process_one(self, message: StoredMessage, *, resend: bool = False) -> Outcome:
         """Read, decide and commit one message: registration, answers and state in ONE transaction."""
+        limit = check_limits(message.raw, self.limits)
+        if limit is not None:
+            # Hostile or broken mail: stored as it came, parked for a person, never parsed here.
+            self.store.park(message.id, f"limit: {limit}", self.clock())
+            return Outcome(str(Action.REVIEW), 0)
         reading = self.read(message)
+        return self.apply(message, reading, self.gated(reading, message, resend=resend),
+                          resend=resend)
+
+    def gated(self, reading: Reading, message: StoredMessage, *, resend: bool = False) -> Decision:
+        """The reading's decision with the answering rules (backlog, caps, once) applied."""
+        facts = AnswerFacts() if resend else self.facts(reading, message)
         limits = self.settings.limits
-        facts = self.facts(reading, message)
-        if resend:
-            facts = AnswerFacts(answers_to_address_last_day=0, answers_last_hour=0)
-        decision = gate(reading.decision, facts, per_address_per_day=limits.answers_per_address_per_day,
-                        per_hour=limits.answers_per_hour)
+        return gate(reading.decision, facts, per_address_per_day=limits.answers_per_address_per_day,
+                    per_hour=limits.answers_per_hour)
+
+    def apply(self, message: StoredMessage, reading: Reading, decision: Decision, *,
+              resend: bool = False, actor: str | None = None, source: str = "email",
+              reply: bool = True) -> Outcome:
+        """Commit a decision: registration changes, queued answers and the message's state."""
         event = self.settings.event
         capacity = Capacity(event.capacity_total, event.capacity_per_organisation)
         now = self.clock()
+        suffix = f"-r{now.strftime('%Y%m%d%H%M%S')}" if resend else ""
         with self.store.transaction() as db:
-            registrations = self.store.registrations()
-            plan = plan_message(message.id, reading.extraction, decision, registrations,
-                                self.store.waiting_order(), capacity)
+            plan = plan_message(message.id, reading.extraction, decision, self.store.registrations(),
+                                self.store.waiting_order(), capacity, source=source)
             registration_id = None
             saved: dict[int | None, int] = {}
             for write in plan.writes:
                 reg_id = self.store.save_registration(
-                    db, write.registration, now=now, actor=f"wiadomość #{message.id}",
+                    db, write.registration, now=now, actor=actor or f"wiadomość #{message.id}",
                     action=write.action, detail=write.detail, message_id=message.id,
                     received_at=decision.received_at)
                 saved[write.registration.id] = reg_id
                 registration_id = registration_id or reg_id
             queued = 0
             for answer in plan.answers:
-                suffix = f"-r{self.clock().strftime('%Y%m%d%H%M%S')}" if resend else ""
-                mail = self.render(answer, reading, suffix)
+                mail = self.render(replace(answer, reply_to_message=answer.reply_to_message and reply),
+                                   reading, suffix)
                 reg = answer.registration
                 reg_id = saved.get(reg.id if reg else None) or (reg.id if reg else None)
                 if self.store.enqueue(db, key=answer.key + suffix, kind=answer.kind,
@@ -220,10 +235,7 @@ class Pipeline:
         old = json.loads(row["extraction"]) if row["extraction"] else None
         message = self.store.message(message_id)
         reading = self.read(message)
-        facts = self.facts(reading, message)
-        limits = self.settings.limits
-        decision = gate(reading.decision, facts, per_address_per_day=limits.answers_per_address_per_day,
-                        per_hour=limits.answers_per_hour)
+        decision = self.gated(reading, message)
         new = extraction_record(Reading(reading.parsed, reading.extraction, decision), self.settings)
         return old, new
 
@@ -321,7 +333,31 @@ class Pipeline:
 
     def digest(self, day: date) -> Path | None:
         """Write the digest for a local date to files and queue it to staff; once per date."""
-        return None
+        from mailbot.digest import build_digest
+        from mailbot.export import export_xlsx
+
+        if self.store.digest_done(day.isoformat()):
+            return None
+        now = self.clock()
+        inputs = self.store.digest_inputs()
+        data = build_digest(day, now, inputs.since, inputs.registrations, inputs.refusals,
+                            inputs.review, inputs.problems, inputs.health, self.settings.zone)
+        text, html = self.renderer.digest_files(data)
+        folder = ensure_dir(self.settings.digests)
+        text_path = folder / f"zestawienie-{day.isoformat()}.txt"
+        html_path = folder / f"zestawienie-{day.isoformat()}.html"
+        text_path.write_text(text, encoding="utf-8")
+        html_path.write_text(html, encoding="utf-8")
+        xlsx = export_xlsx(self.store.export_rows())
+        with self.store.transaction() as db:
+            for address in self.settings.event.staff_emails:
+                mail = self.renderer.digest_mail(data, (address,), xlsx, now)
+                self.store.enqueue(db, key=f"digest-{day.isoformat()}-{address.lower()}",
+                                   kind="digest", to_addr=address, subject=mail.subject,
+                                   header_message_id=mail.message_id, data=mail.data, now=now)
+            self.store.record_digest(day.isoformat(), str(text_path), str(html_path), now)
+        log.info("digest for %s written", day.isoformat())
+        return html_path
 
     # -- one cycle -------------------------------------------------------------------------
 
@@ -346,6 +382,13 @@ class Outcome:
     answers: int
 
 
+def limits_of(settings: Settings) -> Limits:
+    lim = settings.limits
+    return Limits(max_message_bytes=lim.max_message_bytes, max_header_bytes=lim.max_header_bytes,
+                  max_encoded_words=lim.max_encoded_words, max_mime_depth=lim.max_mime_depth,
+                  max_mime_parts=lim.max_mime_parts)
+
+
 def extraction_record(reading: Reading, settings: Settings) -> dict[str, object]:
     """What is stored with a message: the contract object plus confidence notes and signals."""
     record = contract_object(reading.parsed, reading.extraction, reading.decision, settings.zone)
@@ -368,64 +411,3 @@ def ensure_dir(path: Path) -> Path:
     os.makedirs(path, exist_ok=True)
     return path
 
-
-def demo_settings(settings: Settings, root: Path) -> Settings:
-    """The embedded default, under root: Maildir inbox, file outbox, SQLite, digests."""
-    from dataclasses import replace as dc_replace
-
-    from mailbot.config import InboxSpec, OutboxSpec
-
-    return dc_replace(
-        settings,
-        inbox=InboxSpec(scheme="maildir", path=root / "inbox"),
-        outbox=OutboxSpec(scheme="file", path=root / "outbox"),
-        database=root / "mailbot.db",
-        digests=root / "digests",
-    )
-
-
-def run_demo(settings: Settings, clock: Clock, echo: Callable[[str], object]) -> CycleReport:
-    """Seed var/demo with the sample mail once, then run one full worker cycle on it.
-
-    The inbox is opened empty first, so the samples arrive as new mail (answered), not as
-    backlog; a second run finds nothing new and answers nobody twice.
-    """
-    from importlib.resources import files
-
-    from mailbot.inbox import seed_maildir
-    from mailbot.parse import parse
-
-    root = (settings.source.resolve().parent if settings.source else Path.cwd()) / "var" / "demo"
-    demo = demo_settings(settings, root)
-    with worker_lock(demo.database):
-        store = Store(demo.database)
-        try:
-            pipeline = Pipeline(demo, store, clock)
-            pipeline.recover()
-            marker = root / "seeded"
-            if not marker.exists():
-                pipeline.poll(CycleReport())
-                samples = sorted(p for p in files("mailbot.samples").iterdir()
-                                 if p.name.endswith(".eml"))
-                # Delivered with the time the office's server received them in 2014.
-                mail = [(raw, parse(raw).received) for raw in (p.read_bytes() for p in samples)]
-                seeded = seed_maildir(root / "inbox", mail)
-                marker.write_text(f"{seeded}\n")
-                echo(f"Przygotowano skrzynkę demonstracyjną: {root / 'inbox'} ({seeded} wiadomości)")
-            report = pipeline.cycle()
-            digest = pipeline.digest(local_day(clock(), demo)) if not store.digest_done(
-                local_day(clock(), demo).isoformat()) else None
-            pipeline.close_inbox()
-        finally:
-            store.close()
-    a = report.actions
-    echo(f"Wiadomości: {report.fetched} nowych; przetworzono {report.processed}.")
-    echo(f"  potwierdzone: {a.get('confirm', 0)}, odmowy po terminie: {a.get('refuse_late', 0)}, "
-         f"rezygnacje: {a.get('cancel', 0)}, do przejrzenia: {a.get('review', 0)}, "
-         f"pominięte: {a.get('ignore', 0)}")
-    echo(f"  odpowiedzi wysłane: {report.sent} (pliki .eml w {demo.outbox.path})")
-    if digest is not None:
-        echo(f"  zestawienie dla zespołu: {digest}")
-    for error in report.errors:
-        echo(f"  błąd: {error}")
-    return report
