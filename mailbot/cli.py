@@ -286,10 +286,14 @@ def demo(ctx: click.Context) -> None:
 
 
 def main() -> None:
-    from mailbot import cli_staff
-
-    cli_staff.register(cli)
     cli(prog_name="mailbot")
+
+
+# The staff commands live in their own modules; they import the helpers defined above.
+from mailbot import cli_desk, cli_staff  # noqa: E402
+
+cli_staff.register(cli)
+cli_desk.register(cli)
 
 
 if __name__ == "__main__":

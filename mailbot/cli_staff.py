@@ -22,7 +22,7 @@ def emit(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
         return
     if fmt == "csv":
-        from mailbot.export import safe_cell
+        from mailbot.export import neutralise as safe_cell
 
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -43,7 +43,7 @@ def emit(rows: list[dict[str, Any]], columns: list[str], fmt: str) -> None:
 
 
 def _clip(value: Any, width: int = 40) -> str:
-    from mailbot.render import clean_text
+    from mailbot.render_mime import clean_text
 
     text = "" if value is None else clean_text(str(value))
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -97,7 +97,7 @@ def show(ctx: click.Context, message_id: int, raw: bool) -> None:
     Example:
       mailbot show 12
     """
-    from mailbot.render import clean_text
+    from mailbot.render_mime import clean_text
 
     with opened(ctx) as (_, store):
         row = store.message_row(message_id)

@@ -422,9 +422,30 @@ class Store:
         return DigestInputs(regs, refusals, review, problems, health, since)
 
     def registrations_with_times(self) -> list[tuple[Registration, datetime]]:
-        times = {r["id"]: _aware(r["created_at"])
-                 for r in self.query("select id, created_at from registrations")}
+        # When the office received the registration (its first message), else when stored.
+        times = {r["id"]: _aware(r["t"]) for r in self.query(
+            "select id, coalesce(received_at, created_at) as t from registrations")}
         return [(r, times[r.id or 0]) for r in self.registrations()]
+
+    def export_rows(self, statuses: Sequence[str] = ("confirmed", "waitlist", "cancelled")) -> list[Any]:
+        """One row per attendee (or one per registration without people), for exports."""
+        from mailbot.export import ExportRow
+
+        rows: list[Any] = []
+        for reg, created in self.registrations_with_times():
+            if reg.status not in statuses:
+                continue
+            org = reg.organisation
+            people = reg.attendees or (None,)
+            for person in people:
+                rows.append(ExportRow(
+                    registration_id=reg.id or 0, organisation=org.name, krs=org.krs, nip=org.nip,
+                    regon=org.regon, status=reg.status, source=reg.source,
+                    person=person.name if person else None, role=person.role if person else None,
+                    email=person.email if person else None, phone=person.phone if person else None,
+                    contact_email=reg.contact.email, contact_phone=reg.contact.phone,
+                    areas=reg.areas, registered_at=created))
+        return rows
 
     def record_digest(self, day: str, text_path: str, html_path: str, now: datetime) -> None:
         self.db["digests"].insert({"day": day, "text_path": text_path, "html_path": html_path,
