@@ -1,0 +1,75 @@
+"""Helpers for end-to-end tests: settings for a temporary world, the devset, answer inspection."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mailbot.config import Settings, load_settings
+from mailbot.parse import parse
+from mailbot.pipeline import Pipeline
+from mailbot.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+DEVSET = ROOT.parent / "shared" / "devset"
+SAMPLES = ROOT / "mailbot" / "samples"
+ANSWERING = {"confirm", "refuse_late", "cancel"}
+
+
+@dataclass(frozen=True)
+class DevMessage:
+    name: str
+    raw: bytes
+    truth: dict[str, object]
+    received: datetime | None
+
+
+def devset() -> list[DevMessage]:
+    """The 36 reviewed messages with their truth (from ../shared, else the packaged copies)."""
+    folder = DEVSET if DEVSET.is_dir() else SAMPLES
+    out = []
+    for path in sorted(folder.glob("*.eml")):
+        truth_path = DEVSET / f"{path.stem}.json"
+        truth = json.loads(truth_path.read_text()) if truth_path.exists() else {}
+        raw = path.read_bytes()
+        out.append(DevMessage(path.stem, raw, truth, parse(raw).received))
+    return out
+
+
+def make_settings(tmp: Path, env: dict[str, str]) -> Settings:
+    base = {"MAILBOT_DATABASE": str(tmp / "mailbot.db"),
+            "MAILBOT_INBOX": f"maildir:{tmp / 'inbox'}",
+            "MAILBOT_OUTBOX": f"file:{tmp / 'outbox'}"}
+    settings = load_settings(ROOT / "config.toml", env={**base, **env})
+    return replace(settings, digests=tmp / "digests")
+
+
+def fixed_clock(moment: datetime = datetime(2014, 3, 6, 8, 0, tzinfo=UTC)) -> datetime:
+    return moment
+
+
+def pipeline_for(settings: Settings, when: datetime | None = None) -> tuple[Pipeline, Store]:
+    store = Store(settings.database)
+    clock_value = when or datetime.now(UTC)
+    return Pipeline(settings, store, lambda: clock_value), store
+
+
+def answer_of(data: bytes) -> email.message.EmailMessage:
+    msg = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(msg, email.message.EmailMessage)
+    return msg
+
+
+def expected_answers(messages: list[DevMessage]) -> dict[str, str]:
+    """inbound Message-ID -> the address the truth says must get an answer."""
+    out = {}
+    for m in messages:
+        if m.truth.get("decision") in ANSWERING:
+            contact = m.truth["contact"]
+            assert isinstance(contact, dict)
+            out[str(m.truth["message_id"])] = str(contact["email"]).lower()
+    return out
