@@ -53,6 +53,8 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     """
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # mail-parser warns about every content type it does not decode; that is not news to staff.
+    logging.getLogger("mailparser").setLevel(logging.ERROR)
     ctx.obj = {"config_path": config_path}
 
 
@@ -176,7 +178,6 @@ def run(ctx: click.Context, once: bool, answer_backlog: bool) -> None:
         pipeline.recover()
         if once:
             report = pipeline.cycle()
-            pipeline.digest_if_due()
             pipeline.close_inbox()
             print_report(report)
             if report.errors and any(e.startswith(("inbox:", "outbox:")) for e in report.errors):
@@ -191,7 +192,6 @@ def _run_forever(settings: Settings, pipeline: Pipeline) -> None:
 
     def cycle() -> None:
         report = pipeline.cycle()
-        pipeline.digest_if_due()
         if report.processed or report.sent or report.errors:
             logging.getLogger("mailbot").info(
                 "cycle: stored %d, processed %d, sent %d, errors %d",

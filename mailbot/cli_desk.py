@@ -26,6 +26,8 @@ def review(ctx: click.Context, fmt: str) -> None:
     in-doubt or bounced answers.
 
     \b
+    Example:
+      mailbot review
     Then: mailbot show ID; mailbot edit ID ...; mailbot approve ID;
           mailbot approve ID --answered | --ignore; mailbot outbox resend ID
     """

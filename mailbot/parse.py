@@ -1,53 +1,176 @@
-"""PURE raw bytes -> ParsedMail (MINIMAL PLACEHOLDER: being replaced by the full reader)."""
+"""PURE raw bytes -> ParsedMail: cleaned headers, the sender's text, quotes, attachments; never raises.
+
+Parsers in order: mail-parser (its compat32 tree and defect list), then the stdlib compat32
+parser, then a minimal "headers and raw text" reading. Every fallback is recorded in `defects`.
+"""
 
 from __future__ import annotations
 
 import email
 import email.policy
-import email.utils
+import logging
 import re
-from datetime import datetime
+from collections.abc import Sequence
+from email.message import Message
 
+import mailparser
+
+from mailbot.addresses import address_list, mailbox, parse_date, received_date
+from mailbot.mime import Walk, choose_pieces, walk_part
 from mailbot.models import ParsedMail
+from mailbot.quotes import split_quotes
+from mailbot.textutil import clean_body, clean_header, decode_bytes, garbled, header_text
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# mail-parser logs warnings for parts it does not handle; they are not ours to print.
+logging.getLogger("mailparser").addHandler(logging.NullHandler())
 
-
-def _clean(value: str) -> str:
-    return " ".join(_CONTROL.sub(" ", value).split())
+MAX_HEADERS = 1000
+MAX_TEXT_CHARS = 1024 * 1024
+_HEADER_LINE = re.compile(rb"^([\x21-\x39\x3b-\x7e]{1,100})[ \t]*:(.*)$", re.DOTALL)
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n|\r\r")
 
 
 def parse(raw: bytes) -> ParsedMail:
-    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
-    headers = []
-    for key, value in msg.items():
-        try:
-            text = str(email.header.make_header(email.header.decode_header(str(value))))
-        except Exception:
-            text = str(value)
-        headers.append((key, _clean(text)))
-    from_name, from_addr = email.utils.parseaddr(dict((k.lower(), v) for k, v in headers).get("from", ""))
-    body = ""
-    for part in msg.walk():
-        if part.get_content_type() == "text/plain":
-            payload = part.get_payload(decode=True) or b""
-            body = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
-            break
-    date: datetime | None = None
+    """Read a raw RFC 822 message; any bytes give a ParsedMail (problems go to `defects`)."""
     try:
-        date = email.utils.parsedate_to_datetime(msg.get("Date", ""))
-    except Exception:
-        date = None
+        return _parse(raw)
+    except Exception as exc:
+        defect = f"reader failed ({type(exc).__name__}), minimal reading"
+    try:
+        return _minimal(raw, [defect])
+    except Exception as exc:
+        return ParsedMail(None, "", None, None, None, (), None, None, (), "",
+                          defects=(defect, f"minimal reading failed ({type(exc).__name__})"),
+                          size=len(raw))
+
+
+def _tree(raw: bytes, defects: list[str]) -> Message | None:
+    try:
+        parsed = mailparser.parse_from_bytes(raw)
+        message = parsed.message
+        for name in sorted(parsed.defects_categories):
+            defects.append(f"mime: {name}")
+        if isinstance(message, Message):
+            return message
+    except Exception as exc:
+        defects.append(f"mail-parser failed ({type(exc).__name__}), stdlib parser used")
+    try:
+        return email.message_from_bytes(raw, policy=email.policy.compat32)
+    except Exception as exc:
+        defects.append(f"stdlib parser failed ({type(exc).__name__}), minimal reading")
+        return None
+
+
+def _parse(raw: bytes) -> ParsedMail:
+    defects: list[str] = []
+    message = _tree(raw, defects)
+    if message is None:
+        return _minimal(raw, defects)
+    pairs = [(str(k), v if isinstance(v, str) else str(v)) for k, v in message.raw_items()]
+    headers = _clean_headers(pairs[:MAX_HEADERS])
+    if len(pairs) > MAX_HEADERS:
+        defects.append(f"headers: over {MAX_HEADERS}, rest ignored")
+    walk = Walk(defects=defects)
+    walk_part(message, walk)
+    body = "\n\n".join(text for text, _ in choose_pieces(walk.pieces))
+    html = any(is_html for _, is_html in choose_pieces(walk.pieces))
+    return _assemble(raw, pairs, headers, body, html, walk)
+
+
+def _clean_headers(pairs: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple((clean_header(name, 100), header_text(value, 16000)) for name, value in pairs)
+
+
+def _first(pairs: Sequence[tuple[str, str]], name: str) -> str | None:
+    return next((v for k, v in pairs if k.strip().lower() == name), None)
+
+
+def _assemble(raw: bytes, pairs: Sequence[tuple[str, str]], headers: tuple[tuple[str, str], ...],
+              body: str, html: bool, walk: Walk) -> ParsedMail:
+    defects = walk.defects
+    subject = header_text(_first(pairs, "subject") or "", 1000)
+    body = clean_body(body)
+    if len(body) > MAX_TEXT_CHARS:
+        body = body[:MAX_TEXT_CHARS]
+        defects.append("text: over 1 MiB, truncated")
+    split = split_quotes(body, subject)
+    text = clean_body("\n\n".join(t for t in [split.text, *walk.attached] if t.strip()))
+    quoted = clean_body("\n\n".join(q for q in [split.quoted, *walk.quoted] if q.strip()))
+    if garbled(text):
+        defects.append("text: garbled (unreadable charset)")
+
+    from_values = [v for k, v in pairs if k.strip().lower() == "from"]
+    from_addr = from_name = None
+    if len({" ".join(v.split()) for v in from_values}) > 1:
+        defects.append("address: several different From headers")
+    elif from_values:
+        from_addr, from_name, problems = mailbox(from_values[0])
+        defects.extend(f"from {p}" for p in problems)
+    reply_to = None
+    reply_raw = _first(pairs, "reply-to")
+    if reply_raw is not None and reply_raw.strip():
+        reply_to, _, problems = mailbox(reply_raw)
+        defects.extend(f"reply-to {p}" for p in problems)
+    to = address_list(_first(pairs, "to") or "")
+
+    date = None
+    date_raw = _first(pairs, "date")
+    if date_raw is not None:
+        date, problem = parse_date(date_raw)
+        if problem:
+            defects.append(problem)
+    received = None
+    received_raw = _first(pairs, "received")
+    if received_raw is not None:
+        received, problem = received_date(received_raw)
+        if problem:
+            defects.append(problem)
+    message_id = header_text(_first(pairs, "message-id") or "", 998) or None
     return ParsedMail(
-        message_id=_clean(msg.get("Message-ID", "")) or None,
-        subject=dict((k.lower(), v) for k, v in headers).get("subject", ""),
-        from_addr=from_addr or None,
-        from_name=from_name or None,
-        reply_to=None,
-        to=(),
+        message_id=message_id,
+        subject=subject,
+        from_addr=from_addr,
+        from_name=from_name,
+        reply_to=reply_to,
+        to=to,
         date=date,
-        received=None,
-        headers=tuple(headers),
-        text=body,
+        received=received,
+        headers=headers,
+        text=text,
+        quoted=quoted,
+        html=html,
+        attachments=tuple(walk.attachments),
+        defects=tuple(dict.fromkeys(defects)),
         size=len(raw),
     )
+
+
+def _raw_headers(block: bytes) -> list[tuple[str, str]]:
+    """Header fields of a raw header block (unfolded), for the minimal reading."""
+    pairs: list[tuple[str, str]] = []
+    for line in re.split(rb"\r?\n|\r", block):
+        if line[:1] in (b" ", b"\t") and pairs:
+            name, value = pairs[-1]
+            pairs[-1] = (name, value + " " + line.decode("utf-8", "surrogateescape").strip())
+            continue
+        match = _HEADER_LINE.match(line)
+        if match and len(pairs) < MAX_HEADERS:
+            pairs.append((match.group(1).decode("ascii"),
+                          match.group(2).decode("utf-8", "surrogateescape").strip()))
+    return pairs
+
+
+def _minimal(raw: bytes, defects: list[str]) -> ParsedMail:
+    """Headers and raw text only: for bytes that no MIME parser accepts."""
+    match = _BLANK_LINE.search(raw, 0, 1024 * 1024)
+    head, body = (raw[:match.start()], raw[match.end():]) if match else (raw, b"")
+    if not _HEADER_LINE.match(head.split(b"\n", 1)[0].rstrip(b"\r")):
+        head, body = b"", raw
+    pairs = _raw_headers(head)
+    ctype = _first(pairs, "content-type") or ""
+    charset = re.search(r"charset\s*=\s*\"?([\w.:-]{1,40})", ctype, re.IGNORECASE)
+    decoded = decode_bytes(body[:MAX_TEXT_CHARS], charset.group(1) if charset else None)
+    if decoded.note:
+        defects.append(f"text: {decoded.note}")
+    walk = Walk(defects=defects)
+    return _assemble(raw, pairs, _clean_headers(pairs), decoded.text, False, walk)

@@ -362,13 +362,17 @@ class Pipeline:
     # -- one cycle -------------------------------------------------------------------------
 
     def cycle(self) -> CycleReport:
-        """Poll, process, send; inbox and outbox errors are reported, not raised."""
+        """Poll, process, the digest when due, send; inbox and outbox errors are reported."""
         report = CycleReport()
         try:
             self.poll(report)
         except MailboxError as exc:
             report.errors.append(f"inbox: {exc}")
         self.process(report)
+        try:
+            self.digest_if_due()
+        except MailbotError as exc:
+            report.errors.append(f"digest: {exc}")
         try:
             self.send(report)
         except SendError as exc:

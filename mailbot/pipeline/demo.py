@@ -54,8 +54,10 @@ def run_demo(settings: Settings, clock: Clock, echo: Callable[[str], object]) ->
                 marker.write_text(f"{seeded}\n")
                 echo(f"Przygotowano skrzynkę demonstracyjną: {root / 'inbox'} ({seeded} wiadomości)")
             report = pipeline.cycle()
-            digest = pipeline.digest(local_day(clock(), demo)) if not store.digest_done(
-                local_day(clock(), demo).isoformat()) else None
+            # The demo always shows today's digest, whatever the hour.
+            today = local_day(clock(), demo)
+            digest = None if store.digest_done(today.isoformat()) else pipeline.digest(today)
+            pipeline.send(report)
             pipeline.close_inbox()
         finally:
             store.close()

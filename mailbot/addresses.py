@@ -1,0 +1,141 @@
+"""PURE sender addresses and header dates: strict, cross-checked, never a guess."""
+
+from __future__ import annotations
+
+import email.policy
+from email import errors
+import email.utils
+import re
+from datetime import UTC, datetime
+
+from email_validator import EmailNotValidError, validate_email
+
+from mailbot.textutil import clean_header, decode_words, header_text, surrogate_text
+
+# An addr-spec as we accept it from a header: no quotes, comments, routes or spaces.
+_ADDR = r"[^\s<>()\[\]\",;:@\\]+@[^\s<>()\[\]\",;:@\\]+"
+_BARE = re.compile(rf"^\s*({_ADDR})\s*$")
+_ANGLE = re.compile(rf"^(?P<name>[^<>]*?)\s*<\s*(?P<addr>{_ADDR})\s*>\s*$")
+_COMMENT = re.compile(rf"^\s*(?P<addr>{_ADDR})\s*\((?P<name>[^()]*)\)\s*$")
+_TOKEN = re.compile(_ADDR)
+# The stdlib address parser is quadratic on encoded words (gh-136063): only short values go in.
+_MAX_REGISTRY_CHARS = 2000
+
+
+def normalise(address: str) -> str | None:
+    """A validated address with its domain lower-cased, or None."""
+    try:
+        result = validate_email(address, check_deliverability=False)
+    except (EmailNotValidError, ValueError, TypeError, UnicodeError):
+        return None
+    normalised: str = result.normalized
+    local, _, domain = normalised.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def _registry_addresses(raw: str) -> list[str] | None:
+    """Addresses as the stdlib header registry reads them; None when it objects."""
+    if len(raw) > _MAX_REGISTRY_CHARS or raw.count("=?") > 20:
+        return None
+    try:
+        header = email.policy.default.header_factory("from", raw)
+        addresses = [a.addr_spec for a in header.addresses]  # type: ignore[attr-defined]
+        defects = header.defects  # type: ignore[attr-defined]
+    except ValueError:
+        # CR/LF in a decoded display name: the registry refuses the whole header.
+        return []
+    except Exception:
+        return None
+    # Obsolete syntax and sloppy encoded words in the display name are common and harmless;
+    # a defect in the address part itself is not.
+    if any(not _harmless(d) for d in defects):
+        return None
+    return addresses
+
+
+_HARMLESS = re.compile(r"encoded.word|quoted string|padding|base64|charset|non-?ascii|printable",
+                       re.IGNORECASE)
+
+
+def _harmless(defect: object) -> bool:
+    return isinstance(defect, errors.ObsoleteHeaderDefect) or bool(_HARMLESS.search(str(defect)))
+
+
+def mailbox(raw_value: str) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """(address, display name, defects) of a header that must name exactly one mailbox.
+
+    The address is None unless our strict reading, the stdlib registry and a scan of every
+    address-like token all agree (CVE-2023-27043: `alice@example.org(<bob@example.com>`).
+    """
+    raw = surrogate_text(" ".join(raw_value.split()))
+    if not raw:
+        return None, None, ()
+    name: str | None = None
+    addr: str | None = None
+    for pattern in (_BARE, _ANGLE, _COMMENT):
+        match = pattern.match(raw)
+        if match:
+            addr = match.group(1) if pattern is _BARE else match.group("addr")
+            if pattern is not _BARE:
+                name = match.group("name")
+            break
+    display = _display_name(name) if name else None
+    if addr is None:
+        return None, display, ("address: not a single plain mailbox",)
+    tokens = {t.lower() for t in _TOKEN.findall(raw)}
+    if tokens != {addr.lower()}:
+        return None, display, ("address: ambiguous (several addresses)",)
+    registry = _registry_addresses(raw)
+    if registry is None:
+        return None, display, ("address: rejected by the header parser",)
+    if registry and [a.lower() for a in registry] != [addr.lower()]:
+        return None, display, ("address: parsers disagree",)
+    normalised = normalise(addr)
+    if normalised is None:
+        return None, display, ("address: invalid",)
+    return normalised, display, ()
+
+
+def _display_name(raw_name: str) -> str | None:
+    name = raw_name.strip()
+    if len(name) >= 2 and name[0] == '"' and name[-1] == '"':
+        name = name[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    name = clean_header(decode_words(name), 200).strip(" '\"")
+    return name or None
+
+
+def address_list(raw_value: str, cap: int = 100) -> tuple[str, ...]:
+    """Every valid address of an address-list header (To, Cc), at most `cap`."""
+    found: list[str] = []
+    for token in _TOKEN.findall(surrogate_text(raw_value[:20000])):
+        address = normalise(token)
+        if address is not None and address not in found:
+            found.append(address)
+            if len(found) >= cap:
+                break
+    return tuple(found)
+
+
+def parse_date(value: str) -> tuple[datetime | None, str | None]:
+    """An aware datetime from an RFC 5322 date (no zone read as UTC), and a defect if any."""
+    text = header_text(value, 200)
+    if not text:
+        return None, None
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None, "date: unreadable"
+    if when is None:
+        return None, "date: unreadable"
+    if when.tzinfo is None:
+        return when.replace(tzinfo=UTC), "date: no time zone, read as UTC"
+    return when, None
+
+
+def received_date(value: str) -> tuple[datetime | None, str | None]:
+    """The timestamp of a Received header: the date after its last ';'."""
+    head, sep, stamp = value.rpartition(";")
+    if not sep:
+        return None, "received: no timestamp"
+    when, defect = parse_date(stamp)
+    return when, ("received: " + defect) if defect else None

@@ -1,0 +1,202 @@
+"""Text preparation for extraction: what the sender wrote, split into lines, units and regions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mailbot.models import ParsedMail
+
+# Extraction never needs more than this; it also bounds regex work on hostile input.
+MAX_TEXT = 100_000
+
+_FOLD = str.maketrans(
+    "ąćęłńóśźżĄĆĘŁŃÓŚŹŻáàâäãåçčďéèêëěíìîïňñòôöõřšťúùûüůýÿžÁÀÂÄÃÅÇČĎÉÈÊËĚÍÌÎÏŇÑÒÔÖÕŘŠŤÚÙÛÜŮÝŽ",
+    "acelnoszzACELNOSZZaaaaaaccdeeeeeiiiinnoooorstuuuuuyyzAAAAAACCDEEEEEIIIINNOOOORSTUUUUUYZ",
+)
+
+UPPER = "A-ZĄĆĘŁŃÓŚŹŻ"
+LOWER = "a-ząćęłńóśźż"
+QUOTES = "„”\"“‘’«»"
+
+
+_PLAIN = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzACELNOSZZ")
+
+
+def plain(text: str) -> str:
+    """Polish letters without diacritics, case kept ("Stanisław" -> "Stanislaw")."""
+    return text.translate(_PLAIN)
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII folding that keeps every index (one character in, one out)."""
+    return text.translate(_FOLD).lower()
+
+
+def has_diacritics(text: str) -> bool:
+    return fold(text) != text.lower()
+
+
+# Reply headers and separators: a reply's quoted part is never data (the reader should already
+# have removed it; this is a second line of defence for the office's own quoted notices).
+_QUOTE_CUT = re.compile(
+    r"^[ \t]*-{2,}[ \t]*(?:wiadomość oryginalna|oryginalna wiadomość|original message)[ \t]*-{2,}"
+    r"|^[ \t]*W dniu [^\n]{0,200}pisze:[ \t]*$"
+    r"|^[ \t]*Dnia [^\n]{0,200}napisał\(a\):[ \t]*$"
+    r"|^[ \t]*On [^\n]{0,200}wrote:[ \t]*$"
+    r"|^[^\n]{0,200}\d[^\n]{0,200}napisał\(a\):[ \t]*$",
+    re.I | re.M,
+)
+_FORWARD_SEP = re.compile(
+    r"^[ \t]*-{2,}[ \t]*(?:wiadomość przekazana dalej|forwarded message|przekazana wiadomość)"
+    r"[ \t]*-{2,}[ \t]*$|^[ \t]*Początek przekazywanej wiadomości:[ \t]*$",
+    re.I | re.M,
+)
+_HEADER_LINE = re.compile(
+    r"^[ \t]*(?:Od|Do|DW|Data|Temat|Wysłano|From|To|Cc|Date|Sent|Subject)[ \t]*:", re.I)
+_DEVICE_FOOTER = re.compile(
+    r"^[ \t]*(?:wysłane z|wysłano z|sent from|get outlook|pobierz)\b.*$", re.I | re.M)
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|pd|tr|wg|przekaż|przekaz)\s*:", re.I)
+_LIST_MARK = re.compile(r"^[ \t]*(?:[-–—•*·]|\d{1,2}[.)])[ \t]+")
+
+
+@dataclass(frozen=True)
+class Doc:
+    """The sender's text ready for the extractors.
+
+    `own` is what the sender wrote above a forwarded message, `forwarded` the forwarded body
+    (its header lines removed), `attachments` the readable attachments' text; `lines` is
+    `body` (own + forwarded + attachments) unwrapped into logical lines.
+    """
+
+    own: str
+    forwarded: str
+    attachments: str
+    lines: tuple[str, ...]
+    forward_senders: tuple[str, ...] = ()
+
+    @property
+    def body(self) -> str:
+        return "\n".join(self.lines)
+
+    @property
+    def own_lines(self) -> tuple[str, ...]:
+        return tuple(unwrap(self.own.splitlines()))
+
+
+def _cut_quotes(text: str, forward: bool) -> str:
+    match = _QUOTE_CUT.search(text)
+    if match:
+        text = text[: match.start()]
+    # An Outlook reply block (two or more header lines in a row) starts the quoted part,
+    # unless it is the header of a forwarded message (which is read as the sender's text).
+    lines = text.splitlines()
+    for i in range(len(lines) - 1):
+        if (_HEADER_LINE.match(lines[i]) and _HEADER_LINE.match(lines[i + 1])
+                and re.match(r"^[ \t]*(?:Od|From)[ \t]*:", lines[i], re.I)):
+            previous = next((x for x in reversed(lines[:i]) if x.strip()), "")
+            if forward or _FORWARD_SEP.match(previous):
+                break
+            return "\n".join(lines[:i])
+    return "\n".join(line for line in lines if not line.lstrip().startswith(">"))
+
+
+def _split_forward(text: str) -> tuple[str, str, tuple[str, ...]]:
+    """(own part, forwarded part without its header lines, forwarded From values)."""
+    lines = text.splitlines()
+    start = None
+    match = _FORWARD_SEP.search(text)
+    if match:
+        start = text[: match.start()].count("\n")
+    else:
+        for i in range(len(lines) - 1):
+            if _HEADER_LINE.match(lines[i]) and _HEADER_LINE.match(lines[i + 1]):
+                start = i
+                break
+    if start is None:
+        return text, "", ()
+    own = "\n".join(lines[:start])
+    rest = lines[start:]
+    if rest and _FORWARD_SEP.match(rest[0]):
+        rest = rest[1:]
+    senders: list[str] = []
+    body: list[str] = []
+    in_headers = True
+    for line in rest:
+        if in_headers and _HEADER_LINE.match(line):
+            key = line.split(":", 1)[0].strip().lower()
+            if key in ("od", "from"):
+                senders.append(line.split(":", 1)[1].strip())
+            continue
+        if in_headers and not line.strip():
+            continue
+        in_headers = False
+        body.append(line)
+    return own, "\n".join(body), tuple(senders)
+
+
+def _long(line: str) -> bool:
+    stripped = line.rstrip()
+    return (len(stripped) >= 60 and "|" not in stripped and "   " not in stripped.strip()
+            and not stripped.endswith((".", ":", "!", "?", ";")))
+
+
+def unwrap(lines: list[str]) -> list[str]:
+    """Join hard-wrapped paragraph lines; keep short lines (signatures, lists, forms) apart."""
+    out: list[str] = []
+    joining = False
+    for line in lines:
+        if (joining and out and line.strip() and not _LIST_MARK.match(line)
+                and "   " not in line.strip()):
+            out[-1] = out[-1].rstrip() + " " + line.strip()
+        else:
+            out.append(line.rstrip())
+        joining = _long(out[-1])
+    return out
+
+
+def prepare(parsed: ParsedMail) -> Doc:
+    """Split the sender's text into own/forwarded/attachment parts and logical lines."""
+    text = (parsed.text or "")[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u00a0", " ").replace("\u200b", "")
+    forward = bool(_FORWARD_SUBJECT.match(parsed.subject or ""))
+    text = _DEVICE_FOOTER.sub("", _cut_quotes(text, forward))
+    own, forwarded, senders = _split_forward(text)
+    attachments = (parsed.attachment_text or "")[:MAX_TEXT].replace("\r\n", "\n")
+    attachments = attachments.replace("\u00a0", " ")
+    lines = unwrap(own.splitlines()) + [""] + unwrap(forwarded.splitlines()) + [""]
+    lines += unwrap(attachments.splitlines())
+    return Doc(own=own, forwarded=forwarded, attachments=attachments, lines=tuple(lines),
+               forward_senders=senders)
+
+
+# Abbreviations after which a full stop does not end a sentence.
+_ABBREV = ("tel", "p", "dr", "r", "ul", "m.in", "ds", "nr", "hab", "mgr", "inż", "inz", "prof",
+           "im", "św", "sw", "os", "al", "pl", "kom", "ok", "tj", "np", "wew", "godz", "pok",
+           "ks", "lic", "br", "w", "s", "jw", "tzw", "zob", "ew", "mr", "mrs", "ms", "st")
+_SENT_END = re.compile(r"(?<=[.!?])\s+(?=[" + UPPER + r"„\"(0-9–-])")
+
+
+def sentences(line: str) -> list[str]:
+    """Split one logical line into sentences, keeping abbreviations such as 'tel.' inside."""
+    parts: list[str] = []
+    start = 0
+    for match in _SENT_END.finditer(line):
+        before = line[start: match.start()]
+        word = re.search(r"([\w.]+)\.$", before)
+        if word and word.group(1).lower() in _ABBREV:
+            continue
+        if re.search(r"\b[" + UPPER + r"]\.$", before):
+            continue  # an initial, e.g. "R. Kania"
+        parts.append(before)
+        start = match.end()
+    parts.append(line[start:])
+    return [p for p in parts if p.strip()]
+
+
+def is_list_item(line: str) -> bool:
+    return bool(_LIST_MARK.match(line))
+
+
+def strip_list_mark(line: str) -> str:
+    return _LIST_MARK.sub("", line, count=1)
