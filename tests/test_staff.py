@@ -1,0 +1,159 @@
+"""Staff lifecycles through the CLI: fax/desk entries, capacity and waiting list, edit and approve,
+cancellation with promotion, outbox settlement, exports read back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from e2e_support import ROOT, answer_of
+
+from mailbot.cli import cli
+from mailbot.inbox import seed_maildir
+from mailbot.store import Store
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    text = text.replace('templates = "templates"', f'templates = "{ROOT / "templates"}"')
+    text = text.replace("capacity_total = 0", "capacity_total = 3")
+    (tmp_path / "config.toml").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("MAILBOT_CONFIG", str(tmp_path / "config.toml"))
+    for name in ("MAILBOT_INBOX", "MAILBOT_OUTBOX", "MAILBOT_DATABASE"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def answers(world: Path) -> list[tuple[str, str, str]]:
+    """(kind from Message-ID, To, text) of every answer written to the file outbox."""
+    out = []
+    for path in sorted((world / "var" / "outbox").glob("*.eml")):
+        msg = answer_of(path.read_bytes().split(b"\r\n", 2)[2])
+        body = msg.get_body(("plain",))
+        assert body is not None
+        out.append((str(msg["Message-ID"]), str(msg["To"]), body.get_content()))
+    return out
+
+
+def store_of(world: Path) -> Store:
+    return Store(world / "var" / "mailbot.db")
+
+
+def test_fax_entries_capacity_waitlist_and_promotion(world: Path) -> None:
+    out = run("add", "--org", "Fundacja Pierwsza", "--person", "Jan Kowalski;prezes",
+              "--person", "Anna Nowak", "--source", "fax", "--received", "2014-03-03 10:00",
+              "--contact-email", "biuro@pierwsza.org.pl")
+    assert "przyjęte" in out
+    run("add", "--org", "Stowarzyszenie Drugie", "--person", "Ewa Mazur", "--source", "desk",
+        "--received", "2014-03-03 11:00", "--contact-email", "ewa@drugie.pl")
+    # Capacity 3 is now full: the next organisation waits.
+    run("add", "--org", "Klub Trzeci", "--person", "Piotr Zieliński", "--person", "Ola Lis",
+        "--source", "phone", "--received", "2014-03-04 09:00", "--contact-email", "klub@trzeci.pl")
+    late = run("add", "--org", "Fundacja Spóźniona", "--person", "Jan Nowak", "--source", "fax",
+               "--received", "2014-03-06 00:00", "--contact-email", "x@spozniona.pl")
+    assert "po terminie" in late
+    run("send")
+    sent = answers(world)
+    kinds = {to: mid for mid, to, _ in sent}
+    assert "confirmation" in kinds["biuro@pierwsza.org.pl"]
+    assert "waitlist" in kinds["klub@trzeci.pl"]
+    assert "refusal" in kinds["x@spozniona.pl"]
+    confirmation = next(text for mid, to, text in sent if to == "biuro@pierwsza.org.pl")
+    assert "Jan Kowalski" in confirmation and "Anna Nowak" in confirmation
+    assert "7 marca 2014" in confirmation
+
+    regs = json.loads(run("registrations", "--format", "json"))
+    assert {r["organizacja"]: r["status"] for r in regs} == {
+        "Fundacja Pierwsza": "confirmed", "Stowarzyszenie Drugie": "confirmed",
+        "Klub Trzeci": "waitlist"}
+
+    # A cancellation by mail frees two places: the waiting organisation moves up.
+    cancel = (b"From: Jan Kowalski <biuro@pierwsza.org.pl>\r\nTo: ngo@um.krakow.pl\r\n"
+              b"Subject: Rezygnacja\r\nMessage-ID: <cancel-1@pierwsza.org.pl>\r\n"
+              b"Date: Tue, 4 Mar 2014 12:00:00 +0100\r\n"
+              b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+              + "Dzień dobry,\r\nFundacja Pierwsza rezygnuje z udziału w konferencji, nie "
+                "weźmiemy udziału.\r\nJan Kowalski\r\n".encode())
+    run("run", "--once")  # the first start establishes the (empty) inbox
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    seed_maildir(world / "var" / "inbox",
+                 [(cancel, datetime(2014, 3, 4, 12, 0, tzinfo=ZoneInfo("Europe/Warsaw")))])
+    run("run", "--once")
+    regs = json.loads(run("registrations", "--format", "json"))
+    status = {r["organizacja"]: r["status"] for r in regs}
+    assert status["Fundacja Pierwsza"] == "cancelled"
+    assert status["Klub Trzeci"] == "confirmed"
+    kinds = [(mid, to) for mid, to, _ in answers(world)]
+    assert any("promotion" in mid and to == "klub@trzeci.pl" for mid, to in kinds)
+    assert any("cancellation" in mid and "pierwsza" in to for mid, to in kinds)
+    store = store_of(world)
+    history = store.query("select action from history order by id")
+    assert [h["action"] for h in history].count("promote") == 1
+    store.close()
+
+
+def test_edit_and_approve_a_message_under_review(world: Path) -> None:
+    unclear = (b"From: someone@example.org\r\nTo: ngo@um.krakow.pl\r\nSubject: konferencja\r\n"
+               b"Message-ID: <unclear-1@example.org>\r\nDate: Mon, 3 Mar 2014 09:00:00 +0100\r\n"
+               b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+               + "Będziemy.\r\n".encode())
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    run("run", "--once")
+    seed_maildir(world / "var" / "inbox",
+                 [(unclear, datetime(2014, 3, 3, 9, 0, tzinfo=ZoneInfo("Europe/Warsaw")))])
+    run("run", "--once")
+    queue = run("review", "--format", "json")
+    items = json.loads(queue)
+    assert len(items) == 1 and items[0]["typ"] == "wiadomość"
+    mid = str(items[0]["id"])
+    assert answers(world) == []
+    run("edit", mid, "--kind", "registration", "--org", "Fundacja Będziemy",
+        "--add-person", "Maria Wiśniewska;skarbnik", "--contact-email", "someone@example.org")
+    out = run("approve", mid)
+    assert "zatwierdzona" in out
+    run("send")
+    sent = answers(world)
+    assert len(sent) == 1 and "Maria Wiśniewska" in sent[0][2]
+    assert json.loads(run("review", "--format", "json")) == []
+    # Approving twice is refused with a clear message, not a second answer.
+    result = CliRunner().invoke(cli, ["approve", mid])
+    assert result.exit_code == 1 and "już obsłużona" in result.output
+    shown = run("show", mid)
+    assert "edit" in shown
+
+
+def test_exports_read_back_and_neutralise_formulas(world: Path) -> None:
+    run("add", "--org", '=HYPERLINK("http://x")', "--person", "Jan Kowalski;prezes;jan@x.pl;600123456",
+        "--source", "desk", "--received", "2014-03-03 10:00")
+    run("add", "--org", "Fundacja Zwykła", "--person", "Anna Nowak", "--source", "fax",
+        "--received", "2014-03-03 10:30")
+    csv_path, xlsx_path, html_path = (world / "z.csv", world / "z.xlsx", world / "lista.html")
+    run("export", "--format", "csv", "-o", str(csv_path))
+    run("export", "--format", "xlsx", "-o", str(xlsx_path))
+    run("export", "--format", "attendance", "-o", str(html_path))
+    text = csv_path.read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";" if text.count(";") > text.count(",") else ","))
+    cells = [c for row in rows for c in row]
+    assert not any(c.startswith("=") for c in cells)
+    assert any("HYPERLINK" in c for c in cells)
+    sheet = openpyxl.load_workbook(xlsx_path).active
+    values = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not any(v.startswith("=") for v in values) and "Anna Nowak" in values
+    html = html_path.read_text(encoding="utf-8")
+    assert "Anna Nowak" in html and "<script" not in html
