@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import email.policy
-from email import errors
 import email.utils
 import re
 from datetime import UTC, datetime
+from email import errors
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -39,8 +39,8 @@ def _registry_addresses(raw: str) -> list[str] | None:
         return None
     try:
         header = email.policy.default.header_factory("from", raw)
-        addresses = [a.addr_spec for a in header.addresses]  # type: ignore[attr-defined]
-        defects = header.defects  # type: ignore[attr-defined]
+        addresses = [a.addr_spec for a in header.addresses]
+        defects = header.defects
     except ValueError:
         # CR/LF in a decoded display name: the registry refuses the whole header.
         return []
@@ -134,7 +134,7 @@ def parse_date(value: str) -> tuple[datetime | None, str | None]:
 
 def received_date(value: str) -> tuple[datetime | None, str | None]:
     """The timestamp of a Received header: the date after its last ';'."""
-    head, sep, stamp = value.rpartition(";")
+    _, sep, stamp = value.rpartition(";")
     if not sep:
         return None, "received: no timestamp"
     when, defect = parse_date(stamp)

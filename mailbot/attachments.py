@@ -23,7 +23,6 @@ MAX_TEXT_CHARS = 200_000
 
 # pypdf warns on stderr about every odd font or header; those are not errors of ours.
 logging.getLogger("pypdf").addHandler(logging.NullHandler())
-logging.getLogger("pypdf").propagate = False
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _TEXT_NS = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
@@ -50,7 +49,7 @@ def safe_filename(raw: str | None, limit: int = 120) -> str:
     name = re.split(r"[/\\]", name)[-1]
     name = clean_header(name).strip(" .")
     if len(name) > limit:
-        stem, dot, ext = name.rpartition(".")
+        _, dot, ext = name.rpartition(".")
         keep = ext[:10] if dot and len(ext) <= 10 else ""
         name = name[: limit - len(keep) - 1].rstrip() + ("." + keep if keep else "")
     return name
@@ -204,9 +203,11 @@ def _rtf(data: bytes) -> str:
     match = re.search(rb"\\ansicpg(\d{3,5})", data[:2048])
     codepage = f"cp{match.group(1).decode()}" if match else "cp1250"
     try:
-        text: str = rtf_to_text(data.decode("latin-1"), encoding=codepage, errors="replace")
+        text: str = rtf_to_text(  # type: ignore[no-untyped-call]
+            data.decode("latin-1"), encoding=codepage, errors="replace")
     except LookupError:
-        text = rtf_to_text(data.decode("latin-1"), encoding="cp1250", errors="replace")
+        text = rtf_to_text(  # type: ignore[no-untyped-call]
+            data.decode("latin-1"), encoding="cp1250", errors="replace")
     return text
 
 

@@ -198,16 +198,16 @@ def split_quotes(body: str, subject: str = "") -> Split:
             if forward_subject or nothing_above:
                 end = _forward_header_end(lines, header_at)
                 text.extend(lines[header_at:end])
-                i = end
+                i = max(end, i + 1)
                 continue
             quoted.extend(lines[i:])
             break
-        end = _attribution_end(lines, i) if depth == 0 else None
-        if end is not None:
-            nxt = _next_nonblank(lines, end)
+        attribution = _attribution_end(lines, i) if depth == 0 else None
+        if attribution is not None:
+            nxt = _next_nonblank(lines, attribution)
             if nxt < len(lines) and _unquote(lines[nxt])[0] > 0:
-                quoted.extend(lines[i:end])
-                i = end
+                quoted.extend(lines[i:attribution])
+                i = attribution
                 continue
             quoted.extend(lines[i:])
             break
