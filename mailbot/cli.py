@@ -178,7 +178,7 @@ def run(ctx: click.Context, once: bool, answer_backlog: bool) -> None:
         pipeline.recover()
         if once:
             report = pipeline.cycle()
-            pipeline.close_inbox()
+            pipeline.close()
             print_report(report)
             if report.errors and any(e.startswith(("inbox:", "outbox:")) for e in report.errors):
                 ctx.exit(2)
@@ -208,7 +208,7 @@ def _run_forever(settings: Settings, pipeline: Pipeline) -> None:
     worker = Worker(settings, cycle, digest, watch, utc_now)
     click.echo(f"mailbot: pracuję ({settings.inbox.describe()}); Ctrl-C kończy.", err=True)
     worker.run_forever()
-    pipeline.close_inbox()
+    pipeline.close()
     click.echo("mailbot: zakończono.", err=True)
 
 
@@ -229,7 +229,7 @@ def poll(ctx: click.Context) -> None:
         try:
             pipeline.poll(report)
         finally:
-            pipeline.close_inbox()
+            pipeline.close()
         click.echo(f"Pobrano {report.fetched}, nowych zapisanych: {report.stored}.")
 
 

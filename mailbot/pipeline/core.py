@@ -22,6 +22,7 @@ from mailbot.inbox import Inbox, open_inbox
 from mailbot.limits import Limits, check_limits
 from mailbot.models import Action, Decision, Kind, OutgoingMail
 from mailbot.outbox import Transport, open_transport
+from mailbot.pipeline.readers import ReaderPool, ReadJob, ReadResult
 from mailbot.plan import Answer, Plan, our_message_ids, plan_message
 from mailbot.reading import Reading, read_message
 from mailbot.registry import Capacity
@@ -86,6 +87,7 @@ class Pipeline:
             lambda: open_transport(settings.outbox, settings.file.outbox.timeout_seconds))
         self.renderer = Renderer(settings.templates, settings.event)
         self.limits = limits_of(settings)
+        self.readers = ReaderPool(settings.limits.seconds_per_message)
         self.inbox: Inbox | None = None
 
     # -- poll ------------------------------------------------------------------------------
@@ -97,6 +99,11 @@ class Pipeline:
         if self.inbox is None:
             self.inbox = self._inbox_factory()
         return self.inbox
+
+    def close(self) -> None:
+        """Release the inbox connection and the reader processes."""
+        self.close_inbox()
+        self.readers.close()
 
     def close_inbox(self) -> None:
         inbox, self.inbox = self.inbox, None
@@ -141,23 +148,48 @@ class Pipeline:
 
     # -- process ---------------------------------------------------------------------------
 
-    def process(self, report: CycleReport, limit: int = 100000) -> None:
-        for message in self.store.pending(limit):
-            try:
-                outcome = self.process_one(message)
-            except MailbotError as exc:
-                self.store.mark_failed(message.id, str(exc))
-                report.errors.append(f"message {message.id}: {exc}")
-                log.error("message %d failed: %s", message.id, exc)
-                continue
-            except Exception as exc:  # a bad message is parked, never allowed to stop the run
-                self.store.mark_failed(message.id, f"{type(exc).__name__}: {exc}")
-                report.errors.append(f"message {message.id}: {type(exc).__name__}")
-                log.exception("message %d failed", message.id)
-                continue
+    def process(self, report: CycleReport, limit: int = 100000, chunk: int = 64) -> None:
+        """Read waiting messages in worker processes (time-bounded), then commit one by one."""
+        pending = self.store.pending(limit)
+        for start in range(0, len(pending), chunk):
+            messages = pending[start:start + chunk]
+            readable = []
+            for message in messages:
+                reason = check_limits(message.raw, self.limits)
+                if reason is None:
+                    readable.append(message)
+                else:
+                    # Hostile or broken mail: stored as it came, parked for a person, never parsed.
+                    self.store.park(message.id, f"limit: {reason}", self.clock())
+                    report.processed += 1
+                    report.count(str(Action.REVIEW))
+            results = self.readers.read_all([ReadJob(m.raw, m.internaldate, self.settings.deadline)
+                                             for m in readable])
+            for message, result in zip(readable, results, strict=True):
+                self._commit(report, message, result)
+
+    def _commit(self, report: CycleReport, message: StoredMessage, result: ReadResult) -> None:
+        if result.reading is None:
+            self.store.park(message.id, f"unreadable: {result.error}", self.clock())
+            report.errors.append(f"message {message.id}: {result.error}")
             report.processed += 1
-            report.count(outcome.action)
-            report.answers_queued += outcome.answers
+            report.count(str(Action.REVIEW))
+            return
+        try:
+            outcome = self.apply(message, result.reading, self.gated(result.reading, message))
+        except MailbotError as exc:
+            self.store.mark_failed(message.id, str(exc))
+            report.errors.append(f"message {message.id}: {exc}")
+            log.error("message %d failed: %s", message.id, exc)
+            return
+        except Exception as exc:  # a bad message is parked, never allowed to stop the run
+            self.store.mark_failed(message.id, f"{type(exc).__name__}: {exc}")
+            report.errors.append(f"message {message.id}: {type(exc).__name__}")
+            log.exception("message %d failed", message.id)
+            return
+        report.processed += 1
+        report.count(outcome.action)
+        report.answers_queued += outcome.answers
 
     def read(self, message: StoredMessage) -> Reading:
         return read_message(message.raw, internaldate=message.internaldate,

@@ -58,7 +58,7 @@ def run_demo(settings: Settings, clock: Clock, echo: Callable[[str], object]) ->
             today = local_day(clock(), demo)
             digest = None if store.digest_done(today.isoformat()) else pipeline.digest(today)
             pipeline.send(report)
-            pipeline.close_inbox()
+            pipeline.close()
         finally:
             store.close()
     a = report.actions

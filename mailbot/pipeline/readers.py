@@ -1,0 +1,121 @@
+"""Reading messages in worker processes: both cores, a memory cap and a time bound per message."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import resource
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import datetime
+from multiprocessing import get_context
+
+from mailbot.reading import Reading, read_message
+
+log = logging.getLogger("mailbot.readers")
+
+# A worker may use this much address space; a decompression or parser bomb fails inside it.
+WORKER_MEMORY_BYTES = 2 * 1024**3
+
+
+@dataclass(frozen=True)
+class ReadJob:
+    raw: bytes
+    internaldate: datetime | None
+    deadline: datetime
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """A reading, or why there is none (time limit, crash, exception)."""
+
+    reading: Reading | None
+    error: str | None = None
+
+
+def _init_worker() -> None:
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
+    # Load the morphology dictionary once per worker, not on the first message.
+    read_message(b"From: a@b.pl\r\n\r\nJan Kowalski\r\n", internaldate=None,
+                 deadline=datetime.fromisoformat("2014-03-05T23:59:59+01:00"))
+
+
+def _read(job: ReadJob) -> Reading:
+    return read_message(job.raw, internaldate=job.internaldate, deadline=job.deadline)
+
+
+class ReaderPool:
+    """Reads in a process pool; a message over its time bound is reported, and the pool renewed."""
+
+    def __init__(self, seconds_per_message: float, workers: int | None = None,
+                 reader: Callable[[ReadJob], Reading] | None = None) -> None:
+        self.seconds = seconds_per_message
+        # The function run in the workers (module-level, so the workers can import it).
+        self.reader = reader or _read
+        self.workers = workers or max(1, min(2, os.cpu_count() or 1))
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # forkserver: the worker runs threads (scheduler, IDLE); fork from threads is unsafe.
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("forkserver"),
+                                             initializer=_init_worker)
+        return self._pool
+
+    def _kill(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        # Stop stuck workers at once: a hostile message must not hold the run.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+    def read_all(self, jobs: Sequence[ReadJob]) -> list[ReadResult]:
+        results: list[ReadResult | None] = [None] * len(jobs)
+        pending = list(range(len(jobs)))
+        # A crash or timeout kills the pool; the rest are tried again, one at a time if need be.
+        solo = False
+        while pending:
+            batch = pending[:1] if solo else pending
+            futures: list[tuple[int, Future[Reading]]] = []
+            try:
+                pool = self._executor()
+                futures = [(i, pool.submit(self.reader, jobs[i])) for i in batch]
+            except BrokenProcessPool:
+                self._kill()
+                solo = True
+                continue
+            broken = False
+            for i, future in futures:
+                try:
+                    results[i] = ReadResult(future.result(timeout=self.seconds * (1 if solo else 2)
+                                                          + 5))
+                except FutureTimeout:
+                    if solo:
+                        results[i] = ReadResult(None, f"time limit: more than {self.seconds:.0f} s to read")
+                    broken = True
+                    break
+                except BrokenProcessPool:
+                    if solo:
+                        results[i] = ReadResult(None, "reader process died (memory or crash)")
+                    broken = True
+                    break
+                except Exception as exc:  # the message itself broke the reader
+                    results[i] = ReadResult(None, f"{type(exc).__name__}: {exc}"[:300])
+            if broken:
+                self._kill()
+                # Found the culprit alone: back to batches. Else look for it one by one.
+                solo = not solo
+            pending = [i for i in pending if results[i] is None]
+        return [r if r is not None else ReadResult(None, "not read") for r in results]
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)

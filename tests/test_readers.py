@@ -1,0 +1,33 @@
+"""The reader pool: a message that hangs, kills its worker or raises is reported; the rest are read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slow_reader import misbehaving_read
+
+from mailbot.pipeline.readers import ReaderPool, ReadJob
+
+DEADLINE = datetime.fromisoformat("2014-03-05T23:59:59+01:00")
+GOOD = (b"From: Jan Kowalski <jan@x.pl>\r\nSubject: test\r\nMessage-ID: <ok-%d@x.pl>\r\n\r\n"
+        b"Zgloszenie\r\n")
+
+
+def job(raw: bytes) -> ReadJob:
+    return ReadJob(raw, None, DEADLINE)
+
+
+def test_hanging_dying_and_raising_messages_do_not_stop_the_others() -> None:
+    pool = ReaderPool(seconds_per_message=1.0, reader=misbehaving_read)
+    try:
+        jobs = [job(GOOD % 1), job(b"SLEEP"), job(GOOD % 2), job(b"DIE"), job(b"RAISE"),
+                job(GOOD % 3)]
+        results = pool.read_all(jobs)
+    finally:
+        pool.close()
+    assert [r.reading is not None for r in results] == [True, False, True, False, False, True]
+    assert results[1].error is not None and "time limit" in results[1].error
+    assert results[3].error is not None and "died" in results[3].error
+    assert results[4].error is not None and "ValueError" in results[4].error
+    got = [r.reading.parsed.message_id for r in results if r.reading]
+    assert got == ["<ok-1@x.pl>", "<ok-2@x.pl>", "<ok-3@x.pl>"]
