@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from mailbot import failpoints
 from mailbot.config import OutboxSpec
 from mailbot.errors import SendError
 
@@ -112,7 +113,9 @@ class SmtpTransport:
             _check(code, reply, "DATA")
             on_data()
             stage = "END"
+            failpoints.reached("during_data")
             conn.send(_dot_stuffed(data) + b".\r\n")
+            failpoints.reached("after_data_sent")
             code, reply = conn.getreply()
             _check(code, reply, "end of DATA")
         except SendError:

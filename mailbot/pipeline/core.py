@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from mailbot import failpoints
 from mailbot.config import Settings
 from mailbot.contract import contract_object
 from mailbot.decide import AnswerFacts, gate
@@ -135,10 +136,13 @@ class Pipeline:
                 chunk = uids[start:start + size]
                 fetched = [(m.uid, m.raw, m.internaldate) for m in inbox.fetch(chunk)]
                 report.fetched += len(fetched)
+                failpoints.reached("after_fetch")
                 results = self.store.store_batch(name, sync.uidvalidity, fetched,
                                                  sync.backlog_max_uid, self.clock())
                 report.stored += sum(1 for _, new in results if new)
+                failpoints.reached("after_commit")
                 # Only now, with the bytes durable in SQLite, may the server copy move.
+                failpoints.reached("before_move")
                 inbox.mark_processed([uid for uid, _, _ in fetched])
             self.store.record_poll(name, self.clock(), None)
         except MailboxError as exc:
@@ -259,6 +263,7 @@ class Pipeline:
             if reading.extraction.kind is Kind.BOUNCE:
                 self.store.mark_bounced(our_message_ids(message.raw), message.id, now)
             self.store_outcome(db, message, reading, decision, plan, registration_id, now)
+        failpoints.reached("after_process_commit")
         return Outcome(str(decision.action), queued)
 
     def preview(self, message_id: int) -> tuple[dict[str, Any] | None, dict[str, Any]]:
@@ -341,6 +346,7 @@ class Pipeline:
                         report.retry += 1
                     log.warning("outbox %d: %s", row.id, exc)
                 else:
+                    failpoints.reached("after_accept")
                     self.store.set_outbox_state(row.id, "sent", self.clock())
                     report.sent += 1
         finally:
