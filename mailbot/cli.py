@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -297,4 +296,4 @@ cli_desk.register(cli)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

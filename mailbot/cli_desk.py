@@ -201,7 +201,7 @@ def export(ctx: click.Context, fmt: str, output: str, include_cancelled: bool) -
     from mailbot import export as ex
 
     with opened(ctx) as (settings, store):
-        statuses = ("confirmed", "waitlist", "cancelled") if include_cancelled else (
+        statuses: tuple[str, ...] = ("confirmed", "waitlist", "cancelled") if include_cancelled else (
             "confirmed", "waitlist")
         if fmt == "attendance":
             statuses = ("confirmed",)

@@ -254,7 +254,7 @@ def settings_from_mapping(
     try:
         file = FileSettings.model_validate(dict(data))
     except ValidationError as exc:
-        problems.extend(_describe(err) for err in exc.errors())  # type: ignore[arg-type]
+        problems.extend(_describe(err) for err in exc.errors())
         file = FileSettings()
     if file.event.deadline.tzinfo is not None:
         problems.append("[event] deadline: give a local time without an offset (zone is [event] timezone)")

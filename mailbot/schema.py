@@ -11,7 +11,7 @@ migrations = Migrations("mailbot")
 def m001_messages(db: Database) -> None:
     # One row per distinct message (by sha256 of its bytes); its latest server location is kept
     # with it so a UIDVALIDITY change re-finds stored mail by hash instead of storing it twice.
-    db["messages"].create(
+    db.table("messages").create(
         {
             "id": int,
             "mailbox": str,
@@ -45,12 +45,12 @@ def m001_messages(db: Database) -> None:
         not_null={"mailbox", "sha256", "raw", "stored_at", "state"},
         defaults={"state": "received", "attempts": 0, "backlog": 0, "answer": 0},
     )
-    db["messages"].create_index(["sha256"], unique=True)
-    db["messages"].create_index(["mailbox", "uidvalidity", "uid"])
-    db["messages"].create_index(["message_id"])
-    db["messages"].create_index(["state"])
+    db.table("messages").create_index(["sha256"], unique=True)
+    db.table("messages").create_index(["mailbox", "uidvalidity", "uid"])
+    db.table("messages").create_index(["message_id"])
+    db.table("messages").create_index(["state"])
 
-    db["sync_state"].create(
+    db.table("sync_state").create(
         {
             "mailbox": str,
             "uidvalidity": int,
@@ -67,7 +67,7 @@ def m001_messages(db: Database) -> None:
 
 @migrations()
 def m002_registrations(db: Database) -> None:
-    db["registrations"].create(
+    db.table("registrations").create(
         {
             "id": int,
             "org_key": str,
@@ -89,10 +89,10 @@ def m002_registrations(db: Database) -> None:
         pk="id",
         not_null={"status", "source", "created_at"},
     )
-    db["registrations"].create_index(["org_key"])
-    db["registrations"].create_index(["krs"])
-    db["registrations"].create_index(["nip"])
-    db["attendees"].create(
+    db.table("registrations").create_index(["org_key"])
+    db.table("registrations").create_index(["krs"])
+    db.table("registrations").create_index(["nip"])
+    db.table("attendees").create(
         {
             "id": int,
             "registration_id": int,
@@ -105,9 +105,9 @@ def m002_registrations(db: Database) -> None:
         pk="id",
         foreign_keys=[("registration_id", "registrations", "id")],
     )
-    db["attendees"].create_index(["registration_id"])
+    db.table("attendees").create_index(["registration_id"])
     # Who changed what, when: a message (message_id) or a staff command (actor).
-    db["history"].create(
+    db.table("history").create(
         {
             "id": int,
             "registration_id": int,
@@ -119,14 +119,14 @@ def m002_registrations(db: Database) -> None:
         },
         pk="id",
     )
-    db["history"].create_index(["registration_id"])
+    db.table("history").create_index(["registration_id"])
 
 
 @migrations()
 def m003_outbox(db: Database) -> None:
     # The transactional outbox: rows are written in the same transaction as the decision;
     # `key` is unique so an answer for the same message and kind can never be queued twice.
-    db["outbox"].create(
+    db.table("outbox").create(
         {
             "id": int,
             "key": str,
@@ -149,11 +149,11 @@ def m003_outbox(db: Database) -> None:
         not_null={"key", "kind", "to_addr", "data", "state", "created_at"},
         defaults={"attempts": 0},
     )
-    db["outbox"].create_index(["key"], unique=True)
-    db["outbox"].create_index(["state"])
-    db["outbox"].create_index(["to_addr"])
-    db["outbox"].create_index(["header_message_id"])
-    db["digests"].create(
+    db.table("outbox").create_index(["key"], unique=True)
+    db.table("outbox").create_index(["state"])
+    db.table("outbox").create_index(["to_addr"])
+    db.table("outbox").create_index(["header_message_id"])
+    db.table("digests").create(
         {"day": str, "text_path": str, "html_path": str, "created_at": str},
         pk="day",
     )
@@ -162,4 +162,4 @@ def m003_outbox(db: Database) -> None:
 @migrations()
 def m004_staff_edits(db: Database) -> None:
     # A staff correction of what was read from a message; approve uses it over the extraction.
-    db["messages"].add_column("staff_extraction", str)
+    db.table("messages").add_column("staff_extraction", str)

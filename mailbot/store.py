@@ -124,12 +124,12 @@ class Store:
         with self.transaction() as db:
             if state is None:
                 backlog = 0 if answer_backlog else highest_uid
-                db["sync_state"].insert({
+                db.table("sync_state").insert({
                     "mailbox": mailbox, "uidvalidity": uidvalidity, "last_uid": 0,
                     "backlog_max_uid": backlog, "first_seen_at": iso(now),
                 })
             elif state.uidvalidity != uidvalidity:
-                db["sync_state"].update(mailbox, {
+                db.table("sync_state").update(mailbox, {
                     "uidvalidity": uidvalidity, "last_uid": 0, "backlog_max_uid": 0,
                     "last_error": f"UIDVALIDITY changed from {state.uidvalidity}: rescanned",
                 })
@@ -142,8 +142,8 @@ class Store:
         if error is None:
             values["last_poll_ok_at"] = iso(now)
         with self.transaction() as db:
-            if db["sync_state"].count_where("mailbox = ?", [mailbox]):
-                db["sync_state"].update(mailbox, values)
+            if db.table("sync_state").count_where("mailbox = ?", [mailbox]):
+                db.table("sync_state").update(mailbox, values)
 
     def store_batch(self, mailbox: str, uidvalidity: int,
                     batch: Sequence[tuple[int, bytes, datetime | None]],
@@ -159,17 +159,17 @@ class Store:
                 digest = hashlib.sha256(raw).hexdigest()
                 known = db.execute("select id from messages where sha256 = ?", [digest]).fetchone()
                 if known:
-                    db["messages"].update(known[0], {"mailbox": mailbox,
+                    db.table("messages").update(known[0], {"mailbox": mailbox,
                                                      "uidvalidity": uidvalidity, "uid": uid})
                     out.append((known[0], False))
                     continue
-                row_id = db["messages"].insert({
+                row_id = db.table("messages").insert({
                     "mailbox": mailbox, "uidvalidity": uidvalidity, "uid": uid,
                     "sha256": digest, "size": len(raw), "raw": raw,
                     "internaldate": iso(internaldate), "stored_at": iso(now),
                     "backlog": int(uid <= backlog_max_uid), "state": "received",
                 }).last_pk
-                out.append((int(row_id), True))
+                out.append((_pk(row_id), True))
             if batch:
                 highest = max(uid for uid, _, _ in batch)
                 db.execute("update sync_state set last_uid = max(last_uid, ?) where mailbox = ?",
@@ -207,12 +207,12 @@ class Store:
 
     def update_message(self, message_id: int, values: dict[str, Any]) -> None:
         """Update a message row; call inside the processing transaction."""
-        self.db["messages"].update(message_id, values)
+        self.db.table("messages").update(message_id, values)
 
     def park(self, message_id: int, reason: str, now: datetime) -> None:
         """A message that tripped a limit: kept as it came, waiting for a person."""
         with self.transaction() as db:
-            db["messages"].update(message_id, {
+            db.table("messages").update(message_id, {
                 "state": "review", "action": "review", "kind": "other", "answer": 0,
                 "reasons": dumps([reason]), "processed_at": iso(now)})
 
@@ -258,7 +258,7 @@ class Store:
         """Queue an answer inside the caller's transaction; an existing key is left alone."""
         if db.execute("select 1 from outbox where key = ?", [key]).fetchone():
             return None
-        return int(db["outbox"].insert({
+        return _pk(db.table("outbox").insert({
             "key": key, "message_id": message_id, "registration_id": registration_id,
             "kind": kind, "to_addr": to_addr, "subject": subject,
             "header_message_id": header_message_id, "data": data, "state": state,
@@ -300,7 +300,7 @@ class Store:
         if state == "sent":
             values["sent_at"] = iso(now)
         with self.transaction() as db:
-            db["outbox"].update(outbox_id, values)
+            db.table("outbox").update(outbox_id, values)
 
     def outbox_row(self, outbox_id: int) -> dict[str, Any]:
         rows = self.query("select * from outbox where id = ?", [outbox_id])
@@ -352,7 +352,7 @@ class Store:
                           received_at: datetime | None = None) -> int:
         """Write a registration and its attendees as they now stand, plus a history entry."""
         org = reg.organisation
-        values = {
+        values: dict[str, Any] = {
             "org_key": org_key(org.name), "organisation": org.name, "krs": org.krs,
             "nip": org.nip, "regon": org.regon, "status": reg.status, "source": reg.source,
             "contact_name": reg.contact.name, "contact_email": reg.contact.email,
@@ -362,16 +362,16 @@ class Store:
         if reg.id is None:
             values.update({"created_at": iso(now), "first_message_id": message_id,
                            "received_at": iso(received_at or now)})
-            reg_id = int(db["registrations"].insert(values).last_pk)
+            reg_id = _pk(db.table("registrations").insert(values).last_pk)
         else:
             reg_id = reg.id
-            db["registrations"].update(reg_id, values)
+            db.table("registrations").update(reg_id, values)
             db.execute("delete from attendees where registration_id = ?", [reg_id])
         for person in reg.attendees:
-            db["attendees"].insert({"registration_id": reg_id, "name": person.name,
+            db.table("attendees").insert({"registration_id": reg_id, "name": person.name,
                                     "role": person.role, "email": person.email,
                                     "phone": person.phone, "added_at": iso(now)})
-        db["history"].insert({"registration_id": reg_id, "message_id": message_id,
+        db.table("history").insert({"registration_id": reg_id, "message_id": message_id,
                               "actor": actor, "action": action, "detail": dumps(list(detail)),
                               "at": iso(now)})
         return reg_id
@@ -448,7 +448,7 @@ class Store:
         return rows
 
     def record_digest(self, day: str, text_path: str, html_path: str, now: datetime) -> None:
-        self.db["digests"].insert({"day": day, "text_path": text_path, "html_path": html_path,
+        self.db.table("digests").insert({"day": day, "text_path": text_path, "html_path": html_path,
                                    "created_at": iso(now)})
 
     def digest_done(self, day: str) -> bool:
@@ -461,7 +461,14 @@ class Store:
             f"select {column} as k, count(*) as n from {table} group by {column}")}
 
     def integrity_ok(self) -> bool:
-        return self.scalar("pragma integrity_check") == "ok"
+        return bool(self.scalar("pragma integrity_check") == "ok")
+
+
+def _pk(value: Any) -> int:
+    """sqlite-utils' last_pk of an insert into a table with an integer primary key."""
+    if value is None:
+        raise StoreError("insert returned no row id")
+    return int(value)
 
 
 def _aware(text: str) -> datetime:

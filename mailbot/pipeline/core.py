@@ -254,11 +254,11 @@ class Pipeline:
                 mail = self.render(replace(answer, reply_to_message=answer.reply_to_message and reply),
                                    reading, suffix)
                 reg = answer.registration
-                reg_id = saved.get(reg.id if reg else None) or (reg.id if reg else None)
+                answer_reg = saved.get(reg.id if reg else None) or (reg.id if reg else None)
                 if self.store.enqueue(db, key=answer.key + suffix, kind=answer.kind,
                                       to_addr=mail.to, subject=mail.subject,
                                       header_message_id=mail.message_id, data=mail.data, now=now,
-                                      message_id=message.id, registration_id=reg_id) is not None:
+                                      message_id=message.id, registration_id=answer_reg) is not None:
                     queued += 1
             if reading.extraction.kind is Kind.BOUNCE:
                 self.store.mark_bounced(our_message_ids(message.raw), message.id, now)
@@ -329,9 +329,12 @@ class Pipeline:
         retry = self.settings.file.outbox.retry_minutes
         try:
             for row in rows:
+                def in_flight(outbox_id: int = row.id) -> None:
+                    # Committed before the data goes out: a crash now means "in doubt".
+                    self.store.set_outbox_state(outbox_id, "data_in_flight", self.clock())
+
                 try:
-                    transport.send(sender, row.to_addr, row.data, on_data=lambda r=row.id:
-                                   self.store.set_outbox_state(r, "data_in_flight", self.clock()))
+                    transport.send(sender, row.to_addr, row.data, on_data=in_flight)
                 except SendError as exc:
                     now = self.clock()
                     if exc.maybe_delivered:

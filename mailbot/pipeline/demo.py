@@ -46,8 +46,8 @@ def run_demo(settings: Settings, clock: Clock, echo: Callable[[str], object]) ->
             marker = root / "seeded"
             if not marker.exists():
                 pipeline.poll(CycleReport())
-                samples = sorted(p for p in files("mailbot.samples").iterdir()
-                                 if p.name.endswith(".eml"))
+                samples = sorted((p for p in files("mailbot.samples").iterdir()
+                                  if p.name.endswith(".eml")), key=lambda p: p.name)
                 # Delivered with the time the office's server received them in 2014.
                 mail = [(raw, parse(raw).received) for raw in (p.read_bytes() for p in samples)]
                 seeded = seed_maildir(root / "inbox", mail)

@@ -54,12 +54,13 @@ def _record(row: dict[str, Any]) -> dict[str, Any]:
     text = row["staff_extraction"] or row["extraction"]
     if not text:
         raise StaffError(f"wiadomość #{row['id']} nie została jeszcze przetworzona")
-    return json.loads(text)  # type: ignore[no-any-return]
+    record: dict[str, Any] = json.loads(text)
+    return record
 
 
 def corrected(record: dict[str, Any], fix: Correction) -> dict[str, Any]:
     """A contract record with the corrections applied (pure)."""
-    out = json.loads(json.dumps(record))
+    out: dict[str, Any] = json.loads(json.dumps(record))
     org = out.setdefault("organisation", {})
     for key, value in (("name", fix.organisation), ("krs", fix.krs), ("nip", fix.nip),
                        ("regon", fix.regon)):
@@ -86,8 +87,8 @@ def edit_message(pipeline: Pipeline, message_id: int, fix: Correction, actor: st
     row = store.message_row(message_id)
     record = corrected(_record(row), fix)
     with store.transaction() as db:
-        db["messages"].update(message_id, {"staff_extraction": dumps(record)})
-        db["history"].insert({"registration_id": row["registration_id"], "message_id": message_id,
+        db.table("messages").update(message_id, {"staff_extraction": dumps(record)})
+        db.table("history").insert({"registration_id": row["registration_id"], "message_id": message_id,
                               "actor": actor, "action": "edit", "detail": dumps(_describe(fix)),
                               "at": iso(pipeline.clock())})
     return record
@@ -160,7 +161,7 @@ def mark_handled(pipeline: Pipeline, message_id: int, how: str, actor: str) -> N
     store = pipeline.store
     store.message_row(message_id)
     with store.transaction() as db:
-        db["messages"].update(message_id, {"handled_by": f"{how}: {actor}",
+        db.table("messages").update(message_id, {"handled_by": f"{how}: {actor}",
                                            "handled_at": iso(pipeline.clock())})
 
 
