@@ -188,6 +188,8 @@ def test_wait_for_mail_wakes_on_append_from_another_connection(imap_account: Ima
         assert inbox.wait_for_mail(20.0) is True
     finally:
         thread.join()
+    # Announced once: a watcher that never reads does not wake again for the same message.
+    assert inbox.wait_for_mail(0.3) is False
     assert len(inbox.uids_after(0)) == 1
 
 

@@ -155,6 +155,8 @@ def test_wait_for_mail_polls_new_and_cur(tmp_path: Path) -> None:
         assert box.wait_for_mail(20.0) is True
     finally:
         deliver.join()
+    # Announced once: a watcher that never reads does not wake again for the same file.
+    assert box.wait_for_mail(0.3) is False
     assert box.uids_after(1) == [2]
 
 

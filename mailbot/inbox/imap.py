@@ -263,8 +263,13 @@ class ImapInbox:
         deadline = time.monotonic() + timeout
         with self._call("waiting for mail") as c:
             if self._use_idle and c.has_capability("IDLE"):
-                return self._idle(c, deadline)
-            return self._poll(c, deadline)
+                woke = self._idle(c, deadline)
+            else:
+                woke = self._poll(c, deadline)
+        if woke:
+            # Note what woke us, so the next wait does not announce the same mail again.
+            self.uids_after(self._highest_seen)
+        return woke
 
     def _idle(self, c: IMAPClient, deadline: float) -> bool:
         while True:

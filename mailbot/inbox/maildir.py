@@ -97,6 +97,8 @@ class MaildirInbox:
         self._list = _UidList(0, 1)
         self._paths: dict[str, Path] = {}
         self._by_uid: dict[int, str] = {}
+        # Names wait_for_mail does not report as new: all scanned, and those already announced.
+        self._announced: set[str] = set()
 
     @property
     def where(self) -> str:
@@ -162,6 +164,7 @@ class MaildirInbox:
                 self._save(uidlist)
             self._list = uidlist
             self._by_uid = {uid: key for key, uid in uidlist.uids.items()}
+            self._announced = set(self._paths)
 
     def _load(self) -> _UidList:
         path = self._root / UIDLIST
@@ -267,8 +270,10 @@ class MaildirInbox:
         deadline = time.monotonic() + max(timeout, 0.0)
         while True:
             with self._guard("watching for mail"):
-                if any(key not in self._list.uids for key in self._listing()):
-                    return True
+                fresh = set(self._listing()) - self._announced
+            if fresh:
+                self._announced |= fresh
+                return True
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
