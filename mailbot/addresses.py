@@ -58,7 +58,8 @@ _HARMLESS = re.compile(r"encoded.word|quoted string|padding|base64|charset|non-?
 
 
 def _harmless(defect: object) -> bool:
-    return isinstance(defect, errors.ObsoleteHeaderDefect) or bool(_HARMLESS.search(str(defect)))
+    text = f"{type(defect).__name__} {defect}"
+    return isinstance(defect, errors.ObsoleteHeaderDefect) or bool(_HARMLESS.search(text))
 
 
 def mailbox(raw_value: str) -> tuple[str | None, str | None, tuple[str, ...]]:
@@ -79,18 +80,19 @@ def mailbox(raw_value: str) -> tuple[str | None, str | None, tuple[str, ...]]:
             if pattern is not _BARE:
                 name = match.group("name")
             break
-    display = _display_name(name) if name else None
+    # A header we cannot read as one mailbox yields neither address nor name.
     if addr is None:
-        return None, display, ("address: not a single plain mailbox",)
+        return None, None, ("address: not a single plain mailbox",)
     tokens = {t.lower() for t in _TOKEN.findall(raw)}
     if tokens != {addr.lower()}:
-        return None, display, ("address: ambiguous (several addresses)",)
+        return None, None, ("address: ambiguous (several addresses)",)
     registry = _registry_addresses(raw)
     if registry is None:
-        return None, display, ("address: rejected by the header parser",)
+        return None, None, ("address: rejected by the header parser",)
     if registry and [a.lower() for a in registry] != [addr.lower()]:
-        return None, display, ("address: parsers disagree",)
+        return None, None, ("address: parsers disagree",)
     normalised = normalise(addr)
+    display = _display_name(name) if name else None
     if normalised is None:
         return None, display, ("address: invalid",)
     return normalised, display, ()

@@ -9,7 +9,13 @@ import zipfile
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
-from mailbot.textutil import clean_body, clean_header, decode_bytes, header_text
+from mailbot.textutil import (
+    clean_body,
+    clean_header,
+    decode_bytes,
+    header_text,
+    strip_controls,
+)
 
 # Caps applied before anything is decompressed or parsed.
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -45,7 +51,7 @@ def safe_filename(raw: str | None, limit: int = 120) -> str:
     """An attachment name fit for display only: decoded, no path, no controls or bidi tricks."""
     if not raw:
         return ""
-    name = header_text(raw, 1000)
+    name = header_text(strip_controls(raw), 1000)
     name = re.split(r"[/\\]", name)[-1]
     name = clean_header(name).strip(" .")
     if len(name) > limit:

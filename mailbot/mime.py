@@ -9,7 +9,7 @@ from mailbot.attachments import read_attachment, safe_filename
 from mailbot.htmltext import html_to_text
 from mailbot.models import Attachment
 from mailbot.quotes import split_quotes
-from mailbot.textutil import clean_body, decode_bytes, header_text
+from mailbot.textutil import clean_body, decode_bytes, header_text, surrogate_text
 
 MAX_DEPTH = 20
 MAX_PARTS = 500
@@ -106,12 +106,26 @@ def _body_piece(part: Message, ctype: str, walk: Walk) -> None:
     walk.pieces.append((text, False))
 
 
-def _attachment(part: Message, ctype: str, walk: Walk) -> None:
+def filename_of(part: Message) -> str:
+    """The attachment name as sent (RFC 2231/2047 and raw 8-bit names decoded), or ""."""
     try:
-        raw_name = part.get_filename() or part.get_param("name") or ""
+        source: Message = part
+        raw = {k.lower(): v for k, v in part.raw_items()}
+        wanted = ("content-disposition", "content-type")
+        if any(not str(raw.get(k, "")).isascii() for k in wanted):
+            # compat32 turns raw 8-bit parameters into U+FFFD; decode them first.
+            source = Message()
+            for key in wanted:
+                if key in raw:
+                    source[key] = surrogate_text(str(raw[key]))
+        name = source.get_filename() or source.get_param("name") or ""
     except Exception:
-        raw_name = ""
-    name = safe_filename(raw_name if isinstance(raw_name, str) else "")
+        return ""
+    return name if isinstance(name, str) else ""
+
+
+def _attachment(part: Message, ctype: str, walk: Walk) -> None:
+    name = safe_filename(filename_of(part))
     if ctype.startswith("message/") and part.is_multipart():
         # A DSN or MDN report: its header blocks as text (Action:, Status:, Final-Recipient:).
         text = _blocks_text(part)
@@ -156,11 +170,7 @@ def forwarded_header(msg: Message) -> str:
 def _attached_message(part: Message, walk: Walk, depth: int, returned: bool) -> None:
     payload = part.get_payload()
     inner = payload[0] if isinstance(payload, list) and payload else None
-    try:
-        raw_name = part.get_filename() or ""
-    except Exception:
-        raw_name = ""
-    walk.attachments.append(Attachment(safe_filename(raw_name), "message/rfc822", 0, ""))
+    walk.attachments.append(Attachment(safe_filename(filename_of(part)), "message/rfc822", 0, ""))
     if not isinstance(inner, Message):
         return
     sub = walk.child()

@@ -43,6 +43,11 @@ def clean_header(value: str, limit: int = 4000) -> str:
     return text[:limit]
 
 
+def strip_controls(value: str) -> str:
+    """The value without any control, zero-width or bidi character (nothing put in their place)."""
+    return _HEADER_JUNK.sub("", value)
+
+
 def clean_body(text: str) -> str:
     """Body text with LF line ends, no controls or bidi overrides, at most one blank line."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
