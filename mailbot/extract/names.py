@@ -114,7 +114,7 @@ def nominative(words: Sequence[str], *, title: str | None = None,
             reading = _combine(first, case, words, prefer)
             if reading is None:
                 continue
-            score = (list(prefer).index(case) if case in prefer else len(prefer))
+            score = float(list(prefer).index(case) if case in prefer else len(prefer))
             # Prefer the common Polish first name (Robert over Roberto, Jacek over Jack).
             score += 0.0 if first.lemma in _COMMON_ANY else 0.5
             score += (1.0 - reading.confidence) * 3

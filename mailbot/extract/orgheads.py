@@ -51,12 +51,13 @@ def _build(folded: bool) -> dict[str, HeadForm]:
         if not obliques:
             entries = [(nominative, frozenset({"nom", "gen", "dat", "acc", "inst", "loc"}))]
         for item in obliques:
-            form, cases = item.split(":")
-            entries.append((form, frozenset(cases.split("."))))
-        for form, cases in entries:
+            form, names = item.split(":")
+            entries.append((form, frozenset(names.split("."))))
+        for form, case_set in entries:
             key = fold(form) if folded else form.lower()
             known = table.get(key)
-            merged = cases | known.cases if known and known.nominative == nominative else cases
+            merged = case_set | known.cases if known and known.nominative == nominative \
+                else case_set
             table[key] = HeadForm(nominative, gender, merged)
     return table
 

@@ -42,9 +42,9 @@ def _cut_organisation(words: list[str]) -> list[str]:
 
 def _cased_role_part(word: str) -> bool:
     """Capitalised words inside a role written in title case ('Prezes Zarządu')."""
-    lowered = word.lower()
-    return bool(readings(lowered)) and not any(r.names and "nazwa_pospolita" not in r.names
-                                               for r in readings(word))
+    return any(r.pos in ("subst", "adj", "ppas", "pact")
+               and (not r.names or "nazwa_pospolita" in r.names)
+               for r in readings(word.lower()))
 
 
 def _adjective(word: str) -> bool:

@@ -52,7 +52,8 @@ def _dictionary(word: str, case: str, gender: str) -> str | None:
     # In an oblique case a declining reading beats an indeclinable homograph
     # (Krystyny Jandy -> Janda, not "Jandy").
     declined = [lemma for lemma in found if lemma != word]
-    return (declined or found or [None])[0]
+    choice = declined or found
+    return choice[0] if choice else None
 
 
 def _part(word: str, case: str, gender: str) -> tuple[str, float, str]:

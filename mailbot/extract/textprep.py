@@ -74,6 +74,8 @@ class Doc:
     attachments: str
     lines: tuple[str, ...]
     forward_senders: tuple[str, ...] = ()
+    # lines[:own_end] are the sender's own words (self-registration and signature live there).
+    own_end: int = 0
 
     @property
     def body(self) -> str:
@@ -81,7 +83,7 @@ class Doc:
 
     @property
     def own_lines(self) -> tuple[str, ...]:
-        return tuple(unwrap(self.own.splitlines()))
+        return self.lines[: self.own_end]
 
 
 def _cut_quotes(text: str, forward: bool) -> str:
@@ -135,10 +137,13 @@ def _split_forward(text: str) -> tuple[str, str, tuple[str, ...]]:
     return own, "\n".join(body), tuple(senders)
 
 
+_LABELLED = re.compile(r"^[ \t]*(?:\d{1,2}[.)][ \t]*)?[^\W\d][\w .,/()-]{0,40}:[ \t]")
+
+
 def _long(line: str) -> bool:
     stripped = line.rstrip()
-    return (len(stripped) >= 60 and "|" not in stripped and "   " not in stripped.strip()
-            and not stripped.endswith((".", ":", "!", "?", ";")))
+    return (len(stripped) >= 60 and not _LABELLED.match(stripped) and "|" not in stripped
+            and "   " not in stripped.strip() and not stripped.endswith((".", ":", "!", "?", ";")))
 
 
 def unwrap(lines: list[str]) -> list[str]:
@@ -147,7 +152,7 @@ def unwrap(lines: list[str]) -> list[str]:
     joining = False
     for line in lines:
         if (joining and out and line.strip() and not _LIST_MARK.match(line)
-                and "   " not in line.strip()):
+                and "   " not in line.strip() and not _LABELLED.match(line)):
             out[-1] = out[-1].rstrip() + " " + line.strip()
         else:
             out.append(line.rstrip())
@@ -164,10 +169,10 @@ def prepare(parsed: ParsedMail) -> Doc:
     own, forwarded, senders = _split_forward(text)
     attachments = (parsed.attachment_text or "")[:MAX_TEXT].replace("\r\n", "\n")
     attachments = attachments.replace("\u00a0", " ")
-    lines = unwrap(own.splitlines()) + [""] + unwrap(forwarded.splitlines()) + [""]
-    lines += unwrap(attachments.splitlines())
+    own_lines = unwrap(own.splitlines())
+    lines = [*own_lines, "", *unwrap(forwarded.splitlines()), "", *unwrap(attachments.splitlines())]
     return Doc(own=own, forwarded=forwarded, attachments=attachments, lines=tuple(lines),
-               forward_senders=senders)
+               forward_senders=senders, own_end=len(own_lines))
 
 
 # Abbreviations after which a full stop does not end a sentence.

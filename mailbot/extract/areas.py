@@ -1,0 +1,85 @@
+"""Fields of activity the organisation states for itself, as contract codes in contract order."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from mailbot.extract.forms import Field
+from mailbot.extract.orgnames import mentions
+from mailbot.extract.textprep import fold, sentences
+from mailbot.models import AREA_CODES
+
+# Folded word stems per code. Beneficiary groups (seniorzy, osoby z niepełnosprawnościami)
+# are deliberately absent: "zajęcia sportowe dla seniorów" states sport, not social welfare.
+_STEMS: dict[str, tuple[str, ...]] = {
+    "culture": ("kultur", "sztuk", "teatr", "muzyk", "muzycz", "muzea", "muzeum", "muzealn",
+                "artyst", "plastyczn", "literac", "literatur", "filmow", "dziedzictw",
+                "folklor", "rekodziel", "tanecz", "taniec", "spiew", "cultur", "art "),
+    "social_welfare": ("pomoc spoleczn", "pomocy spoleczn", "pomoca spoleczn", "pomoc socjaln",
+                       "opieki spoleczn", "opieka spoleczn", "bezdomn", "wykluczen", "ubostw",
+                       "integracji spoleczn", "dobroczyn", "charytatywn", "social welfare",
+                       "social care", "homeless"),
+    "education": ("edukac", "szkol", "oswiat", "nauczan", "wychowa", "dydakty", "przedszkol",
+                  "korepetycj", "ksztalc", "pedagogi", "educat"),
+    "sport": ("sport", "plyw", "rekreac", "pilk", "biegow", "biegan", "rower", "kolarst",
+              "gimnasty", "fitnes", "lekkoatlet", "wspinacz", "narciar", "zeglar", "turystyk"),
+    "entrepreneurship": ("przedsiebiorcz", "ekonomii spoleczn", "ekonomia spoleczn", "biznes",
+                         "startup", "entrepreneur"),
+    "health": ("zdrow", "profilakty", "medyc", "leczen", "rehabilit", "terapi", "psychiatr",
+               "onkolog", "uzaleznien", "hospic", "health"),
+    "environment": ("ekolog", "srodowisk", "przyrod", "zielen", "klimat", "recykl", "odpad",
+                    "environment"),
+}
+_OTHER = re.compile(r"(?:^|[\s,;])inne(?:$|[\s,;.])")
+# A clause that describes what the organisation does.
+_ACTIVITY = re.compile(r"\bdzial(?:a|amy|aja|ajac\w*|alnos\w*)\b|\bzajmuj\w*|\bprowadz\w*|"
+                       r"\borganizuj\w*|\bwspiera\w*|\bpromuj\w*|\bdbamy\b|\bdba\b|\bna rzecz\b|"
+                       r"\bw obszarze\b|\bw zakresie\b|\bspecjalizuj\w*|\bskupiamy\b|\bpomagamy\b|"
+                       r"\brealizuj\w*|\bwe work\b|\bactive in\b")
+# Clauses about the conference or the sender's registration say nothing about the organisation.
+_OFF_TOPIC = re.compile(r"konferencj|zaprosz|zglasz|zglosz|rejestr|wspolnie dla krakowa|"
+                        r"udzial\w* w|uczestni")
+_SPLIT = re.compile(r"\s[–—-]\s|;|\(|\)")
+
+
+def codes_in(text: str) -> set[str]:
+    folded = " " + fold(text) + " "
+    found = {code for code, stems in _STEMS.items()
+             if any(re.search(r"(?<![a-z])" + re.escape(stem), folded) for stem in stems)}
+    return found
+
+
+def _without_names(line: str) -> str:
+    """Blank organisation names: 'Stowarzyszenie Seniorów …' says nothing about its areas."""
+    out = line
+    for mention in mentions(line):
+        out = out[: mention.start] + " " * (mention.end - mention.start) + out[mention.end:]
+    return out
+
+
+def find_areas(lines: Sequence[str], fields: Sequence[Field], organisation: str | None) -> \
+        tuple[str, ...]:
+    """Codes the organisation states (form field, or descriptive clauses), in contract order."""
+    found: set[str] = set()
+    for item in fields:
+        if item.key == "areas":
+            found |= codes_in(item.value)
+            if _OTHER.search(fold(item.value)):
+                found.add("other")
+    org_folded = fold(organisation or "")
+    for line in lines:
+        text = _without_names(line)
+        for sentence in sentences(text):
+            folded = fold(sentence)
+            clauses = [c for c in _SPLIT.split(sentence) if c.strip()]
+            starts_with_org = bool(org_folded) and fold(line).lstrip(" -•*").startswith(
+                org_folded) and bool(re.search(r"\s[–—-]\s", sentence))
+            if not _ACTIVITY.search(folded) and not starts_with_org:
+                continue
+            for clause in clauses:
+                if _OFF_TOPIC.search(fold(clause)):
+                    continue
+                if _ACTIVITY.search(fold(clause)) or starts_with_org or len(clauses) > 1:
+                    found |= codes_in(clause)
+    return tuple(code for code in AREA_CODES if code in found)

@@ -1,0 +1,70 @@
+"""Who to answer: Reply-To else From; the writer's name and own phone (never the office's)."""
+
+from __future__ import annotations
+
+import email.utils
+from dataclasses import dataclass
+
+from mailbot.extract.names import person_display_name
+from mailbot.extract.people import SenderFacts
+from mailbot.extract.phones import normalise_email
+from mailbot.extract.sender import Signature, contact_line_phone, read_signature
+from mailbot.extract.textprep import Doc
+from mailbot.models import Contact, FieldNote, ParsedMail
+
+
+@dataclass(frozen=True)
+class ContactReading:
+    contact: Contact
+    sender: SenderFacts
+    signature: Signature
+    display: str | None
+    notes: tuple[FieldNote, ...]
+
+
+def _display(parsed: ParsedMail) -> str | None:
+    """The display name that goes with the reply address."""
+    if parsed.reply_to:
+        raw = parsed.header("Reply-To") or ""
+        name, address = email.utils.parseaddr(raw)
+        return (name.strip() or None) if address else None
+    return (parsed.from_name or "").strip() or None
+
+
+def _plain_display(display: str | None) -> str | None:
+    """A non-person display name worth showing ('Mail Delivery System'), not a bare local part."""
+    if not display or "@" in display or ("." in display and " " not in display):
+        return None
+    return " ".join(display.split())[:120]
+
+
+def contact_address(parsed: ParsedMail) -> str | None:
+    raw = parsed.reply_to or parsed.from_addr
+    if not raw:
+        return None
+    return normalise_email(raw) or raw.strip()
+
+
+def read_contact(parsed: ParsedMail, doc: Doc, *, robot: bool) -> ContactReading:
+    """The contact object and what we know of the writer (for self-registration)."""
+    address = contact_address(parsed)
+    display = _display(parsed)
+    person = person_display_name(display)
+    notes: list[FieldNote] = []
+    if robot:
+        signature = Signature(None, None, None, (), "automatic message")
+        name = person or _plain_display(display)
+        return ContactReading(Contact(name, address, None), SenderFacts(None, None, address, None),
+                              signature, display, ())
+    signature = read_signature(doc.own_lines, person)
+    name = signature.name or person
+    phone = signature.phone or contact_line_phone(doc.own_lines)
+    if signature.name:
+        notes.append(FieldNote("contact", 0.9, f"signed by {signature.name} ({signature.reason})"))
+    elif person:
+        notes.append(FieldNote("contact", 0.85, "display name of the reply address"))
+    if phone:
+        notes.append(FieldNote("contact phone", 0.9, "the writer's own number"))
+    contact = Contact(name or _plain_display(display), address, phone)
+    sender = SenderFacts(name, signature.role, address, phone)
+    return ContactReading(contact, sender, signature, display, tuple(notes))

@@ -1,0 +1,76 @@
+"""Polish (with or without diacritics) and English phrases that say what a sentence does.
+
+Every pattern runs on folded text (textprep.fold: lower case, no diacritics, same length).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Registers someone (first person, or the organisation as the subject).
+REGISTRATION = re.compile(
+    r"\bzglasz(?:am|amy|a|aja)\b|\bzapis(?:uje|ujemy|ac sie|alem|alam)\b"
+    r"|\brejestruj(?:e|emy)\b|\bdeleguj(?:e|emy)\b|\boddelegow\w*"
+    r"|\bchcial(?:bym|abym|bysmy|ybysmy) (?:sie )?(?:zapisac|zglosic|zarejestrowac)"
+    r"|\bprosz[eę] o (?:zapisanie|rejestracje|wpisanie|dopisanie)|\bprosimy o (?:zapisanie|"
+    r"rejestracje|wpisanie|dopisanie)"
+    r"|\b(?:przesylam|przesylamy|zalaczam|zalaczamy|w zalaczeniu)\b[^.\n]{0,80}"
+    r"(?:zgloszeni|formularz)"
+    r"|\b(?:wezme|wezmiemy|wezmie|wezma) udzial|\bbed(?:e|ziemy|zie|a) uczestniczyc"
+    r"|\bw (?:jej|jego|ich) miejsce\b|\bzamiast\b|\bw zastepstwie\b|\bprzyjd(?:e|zie|ziemy|a)\b"
+    r"|\bwraz z\b[^.\n]{0,40}\b(?:pan|pani|p\.)"
+    r"|\b(?:i|we) would like to register\b|\bplease register\b|\bregister(?:ing)? (?:for|to) the"
+    r"|\b(?:i|we) will attend\b",
+)
+# The sender says they attend themselves.
+SELF = re.compile(
+    r"\bzglaszam (?:swoj|moj) udzial|\bzglaszam (?:rowniez |takze |tez )?siebie\b"
+    r"|\b(?:oraz|i|a takze|jak rowniez) siebie\b|\b(?:zapisac|zapisuje|zglosic|zglaszam|"
+    r"zarejestrowac) sie\b|\bwezme udzial\b|\bbede uczestniczyc\b|\bprzyjde\b"
+    r"|\bchcial(?:bym|abym) (?:wziac udzial|uczestniczyc|przyjsc)"
+    r"|\bja oraz\b|\boraz ja\b|\bi ja\b|\bmnie oraz\b|\bregister myself\b|\bi will attend\b"
+)
+# A clause about someone who will NOT attend (they are not attendees).
+NEGATIVE = re.compile(
+    r"\bnie (?:bedzie|bede|bedziemy|moze|moge|mozemy|wezmie|wezme|wezmiemy|przyjdzie|"
+    r"przyjde|dotrze|pojawi)|\brezygn\w*|\bwykresl\w*|\bskresl\w*|\bodwol\w*|\bwycof\w*"
+    r"|\bchorob\w*|\bwill not attend|\bcannot attend|\bcan't attend"
+)
+# Words right before a name that mark the person being replaced or a contact, not an attendee.
+BEFORE_EXCLUDED = re.compile(
+    r"(?:zamiast|w zastepstwie(?: za)?|w miejsce|kontakt\w*(?: do| z)?|od|instead of)"
+    r"\s*(?:pan\w*|p\.|dr|mgr)?\s*$"
+)
+# Withdraws a registration.
+CANCELLATION = re.compile(
+    r"\brezygnuj\w*|\brezygnacj\w*|\bzrezygnowa\w*"
+    r"|\bnie (?:wezmiemy|wezme|wezmie|wezma) (?:jednak )?(?:dzis |jutro )?udzialu"
+    r"|\bnie (?:bedziemy|bede|bedzie) (?:mogl\w* )?(?:uczestniczyc|obecn\w*)"
+    r"|\bnie (?:mozemy|moge) (?:jednak )?(?:wziac udzialu|uczestniczyc|przyjsc)"
+    r"|\bodwoluj\w* (?:nasze |swoje |moje )?zgloszeni\w*|\bwycofuj\w* (?:nasze |swoje |moje )?"
+    r"zgloszeni\w*|\bwycofuj\w* sie z udzialu|\banuluj\w* (?:nasze |swoje |moje )?zgloszeni\w*"
+    r"|\b(?:o |prosimy o |prosze o )?(?:wykreslenie|skreslenie|usuniecie) z listy"
+    r"|\bcancel (?:our|my) (?:registration|participation)|\bwithdraw (?:our|my) registration"
+)
+# Not about the conference: unsubscribing from a newsletter.
+UNSUBSCRIBE = re.compile(r"subskrypc|newslett|wypisa|mailing|otrzymywani|unsubscrib|powiadomie")
+# The cancellation is only partial or a change of person.
+REPLACEMENT = re.compile(r"\bw (?:jej|jego|ich) miejsce\b|\bzamiast\b|\bw zastepstwie\b|"
+                         r"\bzastapi\w*|\bzmian\w* osob\w*|\bzglaszam (?:pania|pana)\b")
+PARTIAL = re.compile(r"\bpozostal\w*|\bbez zmian\b|\bnadal\b")
+# Asks something.
+QUESTION = re.compile(
+    r"\?|\bprosz\w* o (?:informacj\w*|odpowiedz\w*|wyjasnieni\w*)|\bchcial\w* (?:sie )?zapytac"
+    r"|\buprzejmie prosz\w* o informacj"
+)
+# The mail is about the event at all.
+EVENT = re.compile(r"konferencj|udzial|zglosz|zglasz|zapis|rejestr|uczestn|wydarzeni|spotkani|"
+                   r"wspolnie dla krakowa|conference|event|registration|attend")
+
+
+def registration_cue(folded: str) -> bool:
+    return bool(REGISTRATION.search(folded))
+
+
+def self_cue(folded: str) -> bool:
+    return bool(SELF.search(folded))

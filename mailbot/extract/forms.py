@@ -1,0 +1,134 @@
+"""Form-like text: 'Key: value' fields and tables (pipe-separated or column-aligned)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mailbot.extract.textprep import fold
+
+# Folded field labels -> the field they fill.
+_KEYS: dict[str, str] = {
+    "imie i nazwisko": "name", "nazwisko i imie": "name", "imie, nazwisko": "name",
+    "imiona i nazwiska": "name", "uczestnik": "name", "osoba": "name", "name": "name",
+    "full name": "name",
+    "funkcja": "role", "stanowisko": "role", "funkcja w organizacji": "role", "rola": "role",
+    "pelniona funkcja": "role", "position": "role", "role": "role",
+    "telefon": "phone", "tel": "phone", "tel.": "phone", "nr telefonu": "phone",
+    "telefon kontaktowy": "phone", "numer telefonu": "phone", "tel. kom.": "phone",
+    "phone": "phone", "komorka": "phone",
+    "e-mail": "email", "email": "email", "mail": "email", "adres e-mail": "email",
+    "adres email": "email", "e-mail kontaktowy": "email",
+    "nazwa organizacji": "organisation", "organizacja": "organisation",
+    "pelna nazwa organizacji": "organisation", "nazwa": "organisation",
+    "nazwa podmiotu": "organisation", "organisation": "organisation",
+    "organization": "organisation", "nazwa stowarzyszenia": "organisation",
+    "nazwa fundacji": "organisation",
+    "obszar dzialalnosci": "areas", "obszar": "areas", "zakres dzialalnosci": "areas",
+    "obszary dzialalnosci": "areas", "dziedzina dzialalnosci": "areas",
+    "osoba do kontaktu": "contact", "osoba kontaktowa": "contact",
+    "krs": "krs", "nip": "nip", "regon": "regon", "adres": "address",
+    "adres siedziby": "address",
+}
+_FIELD = re.compile(r"^[ \t]*(?:\d{1,2}[.)][ \t]*)?([^\W\d][\w .,/-]{0,40}?)"
+                    r"(?:[ \t]*(?::|\|)|[ \t]{2,}|\t)[ \t]*(.*)$")
+_CELL_SPLIT = re.compile(r"\S+(?: \S+)*")
+
+
+@dataclass(frozen=True)
+class Field:
+    line: int
+    key: str
+    value: str
+
+
+def field_key(label: str) -> str | None:
+    return _KEYS.get(fold(label).strip(" .:"))
+
+
+def fields(lines: Sequence[str]) -> list[Field]:
+    """'Key: value' lines (also 'Key | value' rows of a two-column table) with a known key."""
+    out: list[Field] = []
+    for i, line in enumerate(lines):
+        match = _FIELD.match(line)
+        if not match:
+            continue
+        key = field_key(match.group(1))
+        if key is None:
+            continue
+        value = match.group(2).strip().strip("|").strip()
+        if "|" in value and key != "name":
+            value = value.split("|")[0].strip()
+        out.append(Field(i, key, value))
+    return out
+
+
+def _cells(line: str) -> list[tuple[int, str]]:
+    """(start column, text) of each cell of a pipe row or a column-aligned row."""
+    if "|" in line:
+        cells: list[tuple[int, str]] = []
+        position = 0
+        for part in line.split("|"):
+            cells.append((position, part.strip()))
+            position += len(part) + 1
+        return cells
+    spaced = re.sub(r"(?<=\S) (?=\S)", "\x00", line)
+    return [(m.start(), m.group(0).replace("\x00", " "))
+            for m in re.finditer(r"\S+", spaced)]
+
+
+@dataclass(frozen=True)
+class Table:
+    rows: tuple[dict[str, str], ...]
+    first_line: int
+    last_line: int
+
+
+def tables(lines: Sequence[str]) -> list[Table]:
+    """Tables with a header naming at least a person column and one more known column."""
+    found: list[Table] = []
+    i = 0
+    while i < len(lines):
+        header = _cells(lines[i])
+        keys = [(col, field_key(text)) for col, text in header]
+        known = {k for _, k in keys if k}
+        if "name" not in known or len(known) < 2 or len(header) < 2:
+            i += 1
+            continue
+        rows: list[dict[str, str]] = []
+        j = i + 1
+        blanks = 0
+        piped = "|" in lines[i]
+        while j < len(lines) and blanks <= 1:
+            line = lines[j]
+            if not line.strip():
+                blanks += 1
+                j += 1
+                continue
+            if piped != ("|" in line) or (not piped and "  " not in line.strip()):
+                break
+            blanks = 0
+            rows.append(_row(_cells(line), keys, piped))
+            j += 1
+        if rows:
+            found.append(Table(tuple(rows), i, j - 1))
+        i = j
+    return found
+
+
+def _row(cells: list[tuple[int, str]], keys: list[tuple[int, str | None]],
+         piped: bool) -> dict[str, str]:
+    row: dict[str, str] = {}
+    # Cells joined by a fixed separator (a .docx table) match the header one by one.
+    by_index = piped or len(cells) == len(keys)
+    for index, (col, text) in enumerate(cells):
+        if by_index:
+            key = keys[index][1] if index < len(keys) else None
+        else:
+            # The column whose header starts nearest at or before this cell.
+            starts = [(c, k) for c, k in keys if c <= col + 2]
+            key = starts[-1][1] if starts else None
+        if key and text:
+            row[key] = (row.get(key, "") + " " + text).strip()
+    return row

@@ -1,0 +1,74 @@
+"""KRS, NIP and REGON: labelled numbers, checksummed (python-stdnum); invalid ones become notes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from stdnum.pl import nip as stdnip
+from stdnum.pl import regon as stdregon
+
+from mailbot.models import FieldNote
+
+_SEP = r"[ \t]*(?:nr\.?|numer)?[ \t]*[:|.\-–]?[ \t]*"
+_KRS = re.compile(r"(?<![\w])KRS" + _SEP + r"(\d(?:[ \t\-]?\d){0,11})(?![\d])", re.I)
+_NIP = re.compile(r"(?<![\w])NIP" + _SEP + r"((?:PL)?[ \t]?\d(?:[ \t\-]?\d){8,12})(?![\d])", re.I)
+_REGON = re.compile(r"(?<![\w])REGON" + _SEP + r"(\d(?:[ \t\-]?\d){7,15})(?![\d])", re.I)
+
+
+@dataclass(frozen=True)
+class Ids:
+    krs: str | None = None
+    nip: str | None = None
+    regon: str | None = None
+    notes: tuple[FieldNote, ...] = ()
+
+
+def compact(raw: str) -> str:
+    return re.sub(r"[^\d]", "", raw)
+
+
+def normalise_krs(raw: str) -> str | None:
+    """KRS has no checksum: 1-10 digits, padded with leading zeros to 10."""
+    digits = compact(raw)
+    if not 1 <= len(digits) <= 10 or int(digits) == 0:
+        return None
+    return digits.zfill(10)
+
+
+def normalise_nip(raw: str) -> str | None:
+    value = re.sub(r"(?i)^\s*PL", "", raw)
+    value = compact(value)
+    return value if len(value) == 10 and stdnip.is_valid(value) else None
+
+
+def normalise_regon(raw: str) -> str | None:
+    value = compact(raw)
+    return value if len(value) in (9, 14) and stdregon.is_valid(value) else None
+
+
+def find_ids(text: str) -> Ids:
+    """The first valid KRS/NIP/REGON in `text`; an invalid labelled number is a review note."""
+    notes: list[FieldNote] = []
+    values: dict[str, str | None] = {"krs": None, "nip": None, "regon": None}
+    checks = (("krs", _KRS, normalise_krs), ("nip", _NIP, normalise_nip),
+              ("regon", _REGON, normalise_regon))
+    for name, pattern, normalise in checks:
+        invalid: list[str] = []
+        for match in pattern.finditer(text):
+            value = normalise(match.group(1))
+            if value is None:
+                invalid.append(match.group(1).strip())
+                continue
+            if values[name] is None:
+                values[name] = value
+            elif values[name] != value:
+                notes.append(FieldNote(name, 0.4, f"two different {name.upper()} numbers given"))
+                break
+        if values[name] is not None:
+            reason = "labelled number" + (", checksum valid" if name != "krs" else ", 10 digits")
+            notes.append(FieldNote(name, 0.95, reason))
+        elif invalid:
+            notes.append(FieldNote(name, 0.3, f"{name.upper()} {invalid[0]!r} is not valid "
+                                              "(length or checksum)"))
+    return Ids(values["krs"], values["nip"], values["regon"], tuple(notes))

@@ -1,0 +1,70 @@
+"""The text-based kind of human mail: registration, cancellation, question or other."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mailbot.extract import cues
+from mailbot.extract.textprep import fold, sentences
+from mailbot.models import Kind
+
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_DIGEST_CONTEXT = re.compile(r"newsletter|biuletyn|subskryp|wypisz|unsubscribe")
+
+
+@dataclass(frozen=True)
+class KindReading:
+    kind: Kind
+    confidence: float
+    reason: str
+    signals: tuple[str, ...]
+
+
+def _cancellation(own: str) -> tuple[bool, bool]:
+    """(cancels, only part of it / a change of person)."""
+    cancels = False
+    for sentence in sentences(own.replace("\n", " ")):
+        folded = fold(sentence)
+        match = cues.CANCELLATION.search(folded)
+        if match and not cues.UNSUBSCRIBE.search(folded) and not re.search(
+                r"\bnie " + re.escape(match.group(0).split()[0]), folded):
+            cancels = True
+    folded_all = fold(own)
+    partial = bool(cues.REPLACEMENT.search(folded_all) or cues.PARTIAL.search(folded_all))
+    return cancels, partial
+
+
+def _asks(own: str) -> bool:
+    text = _URL.sub(" ", own)
+    return any(cues.QUESTION.search(fold(s)) for s in sentences(text.replace("\n", " ")))
+
+
+def read_kind(own_lines: Sequence[str], subject: str, *, registers: bool, named: bool,
+              self_registered: bool, form: bool, list_mail: bool) -> KindReading:
+    """Kind from what the text does; `registers` is a registration cue, `named` someone found."""
+    own = "\n".join(own_lines)
+    folded_subject = fold(subject)
+    cancels, partial = _cancellation(own)
+    signals: list[str] = []
+    if cancels and not partial:
+        return KindReading(Kind.CANCELLATION, 0.85, "withdraws a registration",
+                           ("text:cancellation",))
+    if cancels and partial and not registers:
+        return KindReading(Kind.QUESTION, 0.6, "a partial cancellation: staff should look",
+                           ("text:partial-cancellation",))
+    if (registers and (named or self_registered)) or form:
+        if list_mail:
+            signals.append("text:registration-in-list-mail")
+        return KindReading(Kind.REGISTRATION, 0.9, "registers people", tuple(signals))
+    about_event = bool(cues.EVENT.search(fold(own)) or cues.EVENT.search(folded_subject))
+    if _asks(own) and about_event and not list_mail:
+        return KindReading(Kind.QUESTION, 0.8, "asks about the event and registers nobody",
+                           ("text:question",))
+    if registers and not list_mail and not _DIGEST_CONTEXT.search(fold(own)):
+        return KindReading(Kind.REGISTRATION, 0.7, "registers, but names nobody yet",
+                           ("text:registration-without-names",))
+    if list_mail:
+        return KindReading(Kind.OTHER, 0.85, "list or bulk mail", ("text:list-mail",))
+    return KindReading(Kind.OTHER, 0.7, "no registration, cancellation or question", ())

@@ -1,0 +1,211 @@
+"""Attendees: from forms, tables, registration sentences and lists, and the sender when they attend."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from mailbot.extract import cues
+from mailbot.extract.forms import Field, Table
+from mailbot.extract.inline import Rec, details, item_person, role_only, sentence_people
+from mailbot.extract.names import NOMINATIVE
+from mailbot.extract.personscan import person_mentions
+from mailbot.extract.phones import address_belongs_to, emails_in, phones_in
+from mailbot.extract.roles import normalise_role
+from mailbot.extract.textprep import Doc, fold, is_list_item, sentences, strip_list_mark
+from mailbot.models import FieldNote, Person
+
+_LIST_INTRO = re.compile(r"^\s*(?:uczestnicy|osoby|zglaszane osoby|lista uczestnikow|"
+                         r"uczestnik(?:cy)? konferencji|attendees|participants)\s*:\s*$")
+
+
+@dataclass(frozen=True)
+class SenderFacts:
+    """The writer as the contact reader found them (name, signature role, e-mail, phone)."""
+
+    name: str | None
+    role: str | None
+    email: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class People:
+    attendees: tuple[Person, ...]
+    notes: tuple[FieldNote, ...]
+    cue: bool
+    self_registered: bool
+    form: bool
+
+
+def _name_rec(value: str, office: frozenset[str]) -> Rec | None:
+    found = person_mentions(value, prefer=NOMINATIVE, allow_lower=True, force=True)
+    if not found or found[0].start > 12:
+        return None
+    mention = found[0]
+    role, email, phone = details(value[mention.end:], in_list=True, office=office)
+    return Rec(mention.name, role, email, phone, mention.reading.confidence,
+               mention.reading.reason)
+
+
+def _from_fields(fields: Sequence[Field], office: frozenset[str]) -> tuple[list[Rec], list[Rec]]:
+    """(attendees, contact persons) from 'Imię i nazwisko: …' style fields."""
+    recs: list[Rec] = []
+    contacts: list[Rec] = []
+    current: int | None = None
+    last_line = -10
+    for item in fields:
+        if item.key == "name":
+            rec = _name_rec(item.value, office)
+            current = None
+            if rec is not None:
+                recs.append(rec)
+                current = len(recs) - 1
+            last_line = item.line
+        elif item.key == "contact":
+            rec = _name_rec(item.value, office)
+            if rec is not None:
+                contacts.append(rec)
+        elif current is not None and item.line - last_line <= 6:
+            recs[current] = _fill(recs[current], item.key, item.value, office)
+            last_line = item.line
+    return recs, contacts
+
+
+def _fill(rec: Rec, key: str, value: str, office: frozenset[str]) -> Rec:
+    if key == "role" and rec.role is None:
+        return replace(rec, role=normalise_role(value, strict=False))
+    if key == "phone" and rec.phone is None:
+        phones = phones_in(value, labelled=False) or phones_in(value)
+        return replace(rec, phone=phones[0] if phones else None)
+    if key == "email" and rec.email is None:
+        emails = emails_in(value, office)
+        return replace(rec, email=emails[0] if emails else None)
+    return rec
+
+
+def _from_tables(tables: Sequence[Table], office: frozenset[str]) -> list[Rec]:
+    recs: list[Rec] = []
+    for table in tables:
+        for row in table.rows:
+            rec = _name_rec(row.get("name", ""), office)
+            if rec is None:
+                continue
+            for key in ("role", "phone", "email"):
+                if key in row:
+                    rec = _fill(rec, key, row[key], office)
+            recs.append(rec)
+    return recs
+
+
+def _scan_lines(doc: Doc, used: set[int], office: frozenset[str]) -> tuple[list[Rec], list[Rec],
+                                                                           bool, bool]:
+    """(named people, role-only people, registration cue seen, sender attends)."""
+    recs: list[Rec] = []
+    roles: list[Rec] = []
+    cue = self_flag = list_mode = False
+    current: int | None = None
+    lines = doc.lines
+    for i, line in enumerate(lines):
+        if i in used or not line.strip():
+            list_mode = False
+            current = None
+            continue
+        if list_mode:
+            body = strip_list_mark(line) if is_list_item(line) else line
+            rec = item_person(body, office)
+            if rec is not None:
+                recs.append(rec)
+                current = len(recs) - 1
+                continue
+            if current is not None and not is_list_item(line):
+                before = recs[current]
+                for key, value in (("phone", line), ("email", line)):
+                    recs[current] = _fill(recs[current], key, value, office)
+                if recs[current] != before or phones_in(line) or emails_in(line, office):
+                    continue
+            list_mode = False
+        line_cue = False
+        for sentence in sentences(strip_list_mark(line)):
+            folded = fold(sentence)
+            if cues.registration_cue(folded):
+                line_cue = cue = True
+                found = sentence_people(sentence, office)
+                recs.extend(found)
+                if not found:
+                    roles.extend(role_only(sentence))
+            if i < doc.own_end and cues.self_cue(folded):
+                self_flag = True
+        folded_line = fold(line)
+        following = next((x for x in lines[i + 1:] if x.strip()), "")
+        if _LIST_INTRO.match(folded_line):
+            cue = list_mode = True
+        elif line_cue and (line.rstrip().endswith(":") or is_list_item(following)
+                           or "nastepujac" in folded_line):
+            list_mode = True
+    return recs, roles, cue, self_flag
+
+
+def _merge(recs: Sequence[Rec]) -> list[Rec]:
+    merged: dict[str, Rec] = {}
+    for rec in recs:
+        if rec.name is None:
+            continue
+        key = fold(rec.name)
+        known = merged.get(key)
+        if known is None:
+            merged[key] = rec
+            continue
+        merged[key] = Rec(known.name, known.role or rec.role, known.email or rec.email,
+                          known.phone or rec.phone, max(known.confidence, rec.confidence),
+                          known.reason if known.confidence >= rec.confidence else rec.reason)
+    return list(merged.values())
+
+
+def _same_person(a: str | None, b: str | None) -> bool:
+    return bool(a and b) and fold(a or "") == fold(b or "")
+
+
+def find_people(doc: Doc, fields: Sequence[Field], tables: Sequence[Table],
+                sender: SenderFacts, office: frozenset[str]) -> People:
+    """Every person who will attend, with role and own e-mail/phone where given."""
+    form_recs, contacts = _from_fields(fields, office)
+    table_recs = _from_tables(tables, office)
+    used = {f.line for f in fields}
+    for table in tables:
+        used.update(range(table.first_line, table.last_line + 1))
+    line_recs, roles, cue, self_flag = _scan_lines(doc, used, office)
+    recs = _merge(form_recs + table_recs + line_recs)
+    if self_flag and sender.name and not any(_same_person(r.name, sender.name) for r in recs):
+        recs.append(Rec(sender.name, sender.role, None, None, 0.9, "the sender attends"))
+    notes: list[FieldNote] = []
+    if self_flag and not sender.name:
+        roles.append(Rec(None, sender.role, None, sender.phone, 0.4,
+                         "the sender attends but signs with no name"))
+    own_emails = emails_in("\n".join(doc.own_lines), office)
+    taken = {r.email for r in recs if r.email}
+    out: list[Person] = []
+    for rec in recs:
+        if _same_person(rec.name, sender.name):
+            email = rec.email or (sender.email if address_belongs_to(sender.email, rec.name)
+                                  else None)
+            rec = replace(rec, email=email, phone=rec.phone or sender.phone,
+                          role=rec.role or sender.role)
+        for contact in contacts:
+            if _same_person(rec.name, contact.name):
+                rec = replace(rec, email=rec.email or contact.email,
+                              phone=rec.phone or contact.phone)
+        if rec.email is None:
+            mine = [e for e in own_emails if e not in taken and address_belongs_to(e, rec.name)]
+            if mine:
+                rec = replace(rec, email=mine[0])
+                taken.add(mine[0])
+        out.append(Person(rec.name, rec.role, rec.email, rec.phone))
+        if rec.confidence < 0.9:
+            notes.append(FieldNote(f"attendee {rec.name}", rec.confidence, rec.reason))
+    if not out and roles:
+        out = [Person(None, r.role, None, r.phone) for r in roles]
+        notes.append(FieldNote("attendees", 0.4, "people named only by role; names to follow"))
+    form = bool(form_recs or table_recs)
+    return People(tuple(out), tuple(notes), cue or form, self_flag, form)

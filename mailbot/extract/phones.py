@@ -1,0 +1,101 @@
+"""Phone numbers (E.164, region PL) and e-mail addresses found in text; never the office's own."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from mailbot.extract.textprep import fold
+
+# The office's own lines (MOWIS, Urząd Miasta Krakowa): they appear in quoted notices and must
+# never become an organisation's contact. The whole 12 616 range belongs to the city office.
+OFFICE_PHONE_PREFIXES = ("+4812616",)
+OFFICE_ADDRESSES = frozenset({"ngo@um.krakow.pl"})
+OFFICE_DOMAINS = ("um.krakow.pl",)
+
+# A label, then the number. Unlabelled digit runs are KRS/NIP/REGON/postcodes far too often.
+_LABEL = (r"(?:tel(?:efon)?\.?(?:\s*/\s*fax\.?)?(?:\s*(?:kom(?:órkowy|orkowy)?|kontaktowy|"
+          r"stacjonarny|służbowy|sluzbowy)\.?)?|kom\.|komórka|komorka|mobile|mob\.|phone|"
+          r"nr\s+tel\.?|numer\s+telefonu|kontakt\s+do\s+mnie|kontakt|tel\./fax)")
+_NUMBER = r"(\+?[ \t]?\(?(?:\+|00)?[ \t]?\d[\d \t\-().\/]{5,22}\d)"
+_LABELLED = re.compile(r"(?i)(?<![\w])" + _LABEL + r"[ \t]*[:.]?[ \t]*(?:nr\.?[ \t]*)?" + _NUMBER)
+_EXT = re.compile(r"(?i)\b(?:wew|w)\.?\s*(\d{1,5})\b")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})+")
+
+
+def normalise_phone(raw: str) -> str | None:
+    """E.164 for a Polish (or +CC) number written any common way; None when it is not valid."""
+    text = _EXT.sub(r" ext. \1", raw)
+    main = re.split(r"(?i)\bext\.", text)[0]
+    digits = re.sub(r"\D", "", main)
+    international = main.strip().startswith(("+", "00"))
+    if main.strip().startswith("00"):
+        digits = digits[2:]
+    if international or (digits.startswith("48") and len(digits) == 11):
+        candidate = "+" + digits
+    else:
+        # Old trunk prefix: "0 609 …", "(0-12) 429 17 05", "012 633 48 90".
+        if len(digits) == 10 and digits.startswith("0"):
+            digits = digits[1:]
+        if len(digits) != 9:
+            return None
+        candidate = "+48" + digits
+    try:
+        number = phonenumbers.parse(candidate, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_office_phone(e164: str) -> bool:
+    return e164.startswith(OFFICE_PHONE_PREFIXES)
+
+
+def phones_in(text: str, *, labelled: bool = True) -> list[str]:
+    """E.164 numbers in `text` in order; `labelled=False` reads a bare number (a table cell)."""
+    found: list[str] = []
+    raws = [m.group(1) for m in _LABELLED.finditer(text)] if labelled else [text]
+    for raw in raws:
+        number = normalise_phone(raw)
+        if number and not is_office_phone(number) and number not in found:
+            found.append(number)
+    return found
+
+
+def normalise_email(raw: str) -> str | None:
+    try:
+        result = validate_email(raw.strip().strip(".,;:()<>[]"), check_deliverability=False)
+    except (EmailNotValidError, UnicodeError, ValueError):
+        return None
+    return str(result.normalized)
+
+
+def is_office_email(address: str, office: frozenset[str] = frozenset()) -> bool:
+    lowered = address.lower()
+    return (lowered in OFFICE_ADDRESSES or lowered in {a.lower() for a in office}
+            or lowered.endswith(tuple("@" + d for d in OFFICE_DOMAINS)))
+
+
+def emails_in(text: str, office: frozenset[str] = frozenset()) -> list[str]:
+    """Valid addresses in `text`, in order, without the office's own."""
+    found: list[str] = []
+    for match in _EMAIL.finditer(text):
+        address = normalise_email(match.group(0))
+        if address and not is_office_email(address, office) and address not in found:
+            found.append(address)
+    return found
+
+
+def address_belongs_to(address: str | None, name: str | None) -> bool:
+    """Whether an address is clearly this person's: its local part holds their surname."""
+    if not address or not name or "@" not in address:
+        return False
+    local = fold(address.split("@", 1)[0])
+    parts = name.split()
+    surname = fold(parts[-1]) if parts else ""
+    pieces = [p for p in surname.split("-") if len(p) >= 3]
+    return any(p in local for p in pieces)

@@ -1,0 +1,39 @@
+"""Whether a person can read the text at all (mojibake, a script we do not handle, nothing legible)."""
+
+from __future__ import annotations
+
+import re
+
+from mailbot.extract.textprep import Doc
+from mailbot.models import ParsedMail
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+# Letters a Polish office reads: ASCII, Polish and common Western European accented letters.
+_LATIN_OK = frozenset("ąćęłńóśźżĄĆĘŁŃÓŚŹŻáàâäãåçéèêëíìîïñòôöõøúùûüýÿßæÁÀÂÄÃÅÇÉÈÊËÍÌÎÏÑÒÔÖÕØÚÙÛÜÝÆ")
+
+
+def _odd(word: str) -> bool:
+    """A word a person cannot read: foreign-script or mojibake letters, or case flips inside."""
+    if any(not ch.isascii() and ch not in _LATIN_OK for ch in word):
+        return True
+    inner = word[1:]
+    return any(ch.isupper() for ch in inner) and any(ch.islower() for ch in inner) \
+        and not word.isupper()
+
+
+def unreadable_reason(parsed: ParsedMail, doc: Doc) -> str | None:
+    """Why the message cannot be read, or None when it can (an empty mail is readable)."""
+    text = "\n".join(doc.lines)
+    if parsed.defects and any("garbled" in d for d in parsed.defects):
+        return "the text is garbled (wrong or unknown charset)"
+    words = _WORD.findall(text)
+    if len(words) >= 3:
+        odd = sum(1 for w in words if _odd(w))
+        if odd * 5 > len(words) * 2:
+            return f"{odd} of {len(words)} words are unreadable (charset or script)"
+    if text.count("\ufffd") * 10 > max(len(text), 1):
+        return "the text is mostly replacement characters"
+    if not text.strip() and any(not a.text for a in parsed.attachments
+                                if not a.content_type.startswith(("message/", "text/rfc822"))):
+        return "no text, and an attachment we cannot read"
+    return None

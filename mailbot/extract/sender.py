@@ -1,0 +1,120 @@
+"""Who wrote the message: the person who signs, their role and phone, from the signature block."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mailbot.extract.names import person_display_name
+from mailbot.extract.personscan import initial_surname
+from mailbot.extract.phones import phones_in
+from mailbot.extract.roles import normalise_role
+from mailbot.extract.textprep import fold
+
+_CLOSING = re.compile(
+    r"^\s*(?:pozdrawiam\w*|pozdrowienia|serdecznie pozdrawiam\w*|z pozdrowieniami|"
+    r"z powazaniem|z wyrazami szacunku|lacze wyrazy szacunku|lacze pozdrowienia|lacze wyrazy|"
+    r"dziekuje\w*|z gory dziekuje\w*|z serdecznymi pozdrowieniami|ukłony|uklony|pzdr|"
+    r"best regards|kind regards|regards|best wishes|cheers|thanks|thank you|sincerely|"
+    r"yours sincerely|do zobaczenia)\b[^\n]{0,30}$"
+    r"|^[^\n]{0,60}\bpozdrawiam\w*[.!]?\s*$", re.I)
+_CONTACT_LINE = re.compile(r"(?i)kontakt\s+do\s+mnie|m[oó]j\s+(?:nr|numer|telefon)|"
+                           r"telefon\s+kontaktowy|tel\.\s*kontaktowy|kontakt\s*:")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The signer of the sender's own text (None when nobody signs as a person)."""
+
+    name: str | None
+    role: str | None
+    phone: str | None
+    lines: tuple[str, ...]
+    reason: str
+
+
+def _name_line(line: str, display_person: str | None) -> str | None:
+    text = line.strip().strip(",.")
+    if not text or len(text) > 60:
+        return None
+    person = person_display_name(text)
+    if person:
+        return person
+    initial = initial_surname(text)
+    if initial and display_person:
+        first, surname = display_person.split()[0], display_person.split()[-1]
+        if fold(first).startswith(fold(initial[0])) and fold(surname) == fold(initial[1]):
+            return display_person
+    return None
+
+
+def _block(lines: Sequence[str], start: int) -> tuple[str, ...]:
+    """Lines after the signer's name: until two blank lines, a long body line, or 10 lines."""
+    out: list[str] = []
+    blanks = 0
+    for line in lines[start:start + 14]:
+        if not line.strip():
+            blanks += 1
+            if blanks >= 2:
+                break
+            continue
+        blanks = 0
+        if len(line.strip()) > 90:
+            break
+        out.append(line.strip())
+        if len(out) >= 10:
+            break
+    return tuple(out)
+
+
+def read_signature(lines: Sequence[str], display_person: str | None) -> Signature:
+    """Find the signer among the sender's own lines (not a forwarded or quoted part)."""
+    names = [(i, n) for i, line in enumerate(lines) if (n := _name_line(line, display_person))]
+    closings = [i for i, line in enumerate(lines) if _CLOSING.match(fold(line))]
+    chosen: tuple[int, str, str] | None = None
+    if display_person:
+        same = [(i, n) for i, n in names if fold(n) == fold(display_person)]
+        if same:
+            # The first signature after a closing formula, else the last such name line.
+            after = [(i, n) for i, n in same if any(c < i for c in closings)]
+            i, n = after[0] if after else same[-1]
+            chosen = (i, n, "signed with the display name")
+    if chosen is None and closings:
+        for i, n in names:
+            if closings[0] < i <= closings[0] + 4:
+                chosen = (i, n, "name after the closing formula")
+                break
+    if chosen is None and names:
+        non_empty = [i for i, line in enumerate(lines) if line.strip()]
+        tail = set(non_empty[-8:])
+        last = [(i, n) for i, n in names if i in tail]
+        if last:
+            chosen = (last[-1][0], last[-1][1], "name line at the end of the text")
+    if chosen is None:
+        start = closings[0] + 1 if closings else len(lines)
+        block = _block(lines, start)
+        return Signature(None, None, _first_phone(block), block, "nobody signs as a person")
+    index, name, reason = chosen
+    block = _block(lines, index + 1)
+    role = next((r for line in block[:3] if (r := normalise_role(line))), None)
+    phone = _first_phone(block)
+    return Signature(name, role, phone, block, reason)
+
+
+def _first_phone(block: Sequence[str]) -> str | None:
+    for line in block:
+        found = phones_in(line)
+        if found:
+            return found[0]
+    return None
+
+
+def contact_line_phone(lines: Sequence[str]) -> str | None:
+    """'Kontakt do mnie 604111927', 'mój numer: …' anywhere in the sender's own text."""
+    for line in lines:
+        if _CONTACT_LINE.search(line):
+            found = phones_in(line)
+            if found:
+                return found[0]
+    return None
