@@ -110,7 +110,7 @@ def test_edit_and_approve_a_message_under_review(world: Path) -> None:
     unclear = (b"From: someone@example.org\r\nTo: ngo@um.krakow.pl\r\nSubject: konferencja\r\n"
                b"Message-ID: <unclear-1@example.org>\r\nDate: Mon, 3 Mar 2014 09:00:00 +0100\r\n"
                b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
-               + "Będziemy.\r\n".encode())
+               + "Dzień dobry,\r\nchcielibyśmy wziąć udział w konferencji.\r\nPozdrawiam\r\n".encode())
     from datetime import datetime
     from zoneinfo import ZoneInfo
 

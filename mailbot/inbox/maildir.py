@@ -160,7 +160,8 @@ class MaildirInbox:
                     uidlist.uids[key] = uidlist.next_uid
                     uidlist.next_uid += 1
                 changed = True
-            if changed:
+            # Save a new list even when empty: its UIDVALIDITY must survive to the next open.
+            if changed or not (self._root / UIDLIST).exists():
                 self._save(uidlist)
             self._list = uidlist
             self._by_uid = {uid: key for key, uid in uidlist.uids.items()}
