@@ -8,6 +8,8 @@ import zipfile
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from reader_support import (
     DATA,
     DEVSET,
@@ -535,3 +537,58 @@ def test_devset_every_message_parses_cleanly() -> None:
         assert parsed.text.strip(), path.name
         garbled = "text: garbled (unreadable charset)" in parsed.defects
         assert garbled == (path.name == "026.eml"), path.name
+
+
+# --- property tests -----------------------------------------------------------------------------
+
+_SETTINGS = settings(max_examples=150, deadline=None,
+                     suppress_health_check=[HealthCheck.too_slow])
+
+
+def _check(raw: bytes) -> None:
+    parsed = parse(raw)
+    assert parsed.size == len(raw)
+    assert "\x00" not in parsed.text
+    assert_clean_headers([v for _, v in parsed.headers] + [parsed.subject,
+                                                           parsed.from_name or ""])
+
+
+@_SETTINGS
+@given(st.binary(max_size=4000))
+def test_parse_never_raises_on_arbitrary_bytes(raw: bytes) -> None:
+    _check(raw)
+
+
+@_SETTINGS
+@given(st.lists(st.sampled_from([
+    b"From: ", b"Subject: ", b"Content-Type: multipart/mixed; boundary=x\r\n", b"--x\r\n",
+    b"--x--\r\n", b"Content-Type: message/rfc822\r\n", b"=?utf-8?b?xb?=", b"=?x?q?=ZZ?=",
+    b"\r\n", b"\n", b"\r", b"\r\n\r\n", b"<a@b.pl>", b"(", b")", b"\"", b"\x00", b"\xff\xfe",
+    b"Content-Transfer-Encoding: base64\r\n", b"Content-Transfer-Encoding: quoted-printable\r\n",
+    b"charset=x-unknown", b"=\r\n", b"<html><table><tr><td>", b"> ", b"W dniu 1.1.2014 pisze:",
+]), max_size=60).map(b"".join))
+def test_parse_never_raises_on_mail_shaped_noise(raw: bytes) -> None:
+    _check(raw)
+
+
+_DEVSET_RAW = sorted(DEVSET.glob("*.eml")) if DEVSET.exists() else []
+
+
+@_SETTINGS
+@given(st.data())
+def test_parse_never_raises_on_mutated_devset_mail(data: st.DataObject) -> None:
+    if not _DEVSET_RAW:
+        pytest.skip("../shared/devset is absent")
+    raw = bytearray(data.draw(st.sampled_from(_DEVSET_RAW)).read_bytes())
+    for _ in range(data.draw(st.integers(1, 12))):
+        position = data.draw(st.integers(0, len(raw)))
+        action = data.draw(st.sampled_from(["flip", "delete", "insert", "truncate"]))
+        if action == "flip" and position < len(raw):
+            raw[position] = data.draw(st.integers(0, 255))
+        elif action == "delete":
+            del raw[position:position + data.draw(st.integers(1, 200))]
+        elif action == "insert":
+            raw[position:position] = data.draw(st.binary(min_size=1, max_size=50))
+        else:
+            del raw[position:]
+    _check(bytes(raw))
