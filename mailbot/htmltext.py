@@ -21,6 +21,11 @@ _STRICT = ParserConfig(css=CSS_PROFILES["strict"].copy(), display_links=False)
 _WORD_CSS = CSS_PROFILES["strict"].copy()
 _WORD_CSS["p"] = HtmlElement(display=Display.block)
 _WORD = ParserConfig(css=_WORD_CSS, display_links=False)
+# Word's blank line: an empty paragraph holding only &nbsp; (maybe wrapped in spans).
+_WORD_EMPTY_P = re.compile(
+    r"<p\b[^>]{0,300}>(?:\s|<span\b[^>]{0,300}>|</span>|<o:p>|</o:p>|&nbsp;|&#160;|\xa0)*</p>",
+    re.IGNORECASE,
+)
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _BLOCK_TAG = re.compile(r"<\s*(?:br|/p|/div|/tr|/li|/h\d)\b[^>]{0,200}>", re.IGNORECASE)
 _HIDDEN = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -42,6 +47,8 @@ def html_to_text(markup: str) -> tuple[str, tuple[str, ...]]:
     if not markup.strip():
         return "", tuple(defects)
     word = "MsoNormal" in markup or "urn:schemas-microsoft-com:office" in markup
+    if word:
+        markup = _WORD_EMPTY_P.sub("<br>", markup)
     try:
         text = get_text(markup, _WORD if word else _STRICT)
     except Exception as exc:  # lxml/inscriptis failures on broken or deeply nested markup
