@@ -258,10 +258,12 @@ def _alternative(children: list[Message], walk: Walk, depth: int) -> None:
 
 
 def _is_file(part: Message) -> bool:
-    """A text part sent as a file (named, or disposition attachment), not as the body."""
+    """A text part sent as a file (disposition attachment, or named and not inline)."""
     try:
-        if part.get_content_disposition() == "attachment":
-            return True
+        disposition = part.get_content_disposition()
+        if disposition is not None:
+            # Clients show an explicitly inline text part as part of the message.
+            return disposition == "attachment"
         return bool(part.get_filename())
     except Exception:
         return False

@@ -262,6 +262,15 @@ def test_attachment_text(data: bytes, filename: str, ctype: str, expected: str) 
     assert expected in parsed.attachment_text
 
 
+def test_named_inline_text_part_is_body_text() -> None:
+    inline = crlf("Content-Type: text/plain; charset=utf-8; name=\"tekst.txt\"\n"
+                  "Content-Disposition: inline; filename=\"tekst.txt\"\n\n"
+                  "Zgłaszam Jana Kowalskiego.\n").encode()
+    parsed = parse(multipart([text_part("Dzień dobry,"), inline]))
+    assert parsed.text == "Dzień dobry,\n\nZgłaszam Jana Kowalskiego."
+    assert parsed.attachments == ()
+
+
 def _zip(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
