@@ -12,12 +12,13 @@ REGISTRATION = re.compile(
     r"\bzglasz(?:am|amy|a|aja)\b|\bzapis(?:uje|ujemy|ac sie|alem|alam)\b"
     r"|\brejestruj(?:e|emy)\b|\bdeleguj(?:e|emy)\b|\boddelegow\w*"
     r"|\bchcial(?:bym|abym|bysmy|ybysmy) (?:sie )?(?:zapisac|zglosic|zarejestrowac)"
-    r"|\bprosz[eę] o (?:zapisanie|rejestracje|wpisanie|dopisanie)|\bprosimy o (?:zapisanie|"
+    r"|\bprosze o (?:zapisanie|rejestracje|wpisanie|dopisanie)|\bprosimy o (?:zapisanie|"
     r"rejestracje|wpisanie|dopisanie)"
     r"|\b(?:przesylam|przesylamy|zalaczam|zalaczamy|w zalaczeniu)\b[^.\n]{0,80}"
     r"(?:zgloszeni|formularz)"
-    r"|\b(?:wezme|wezmiemy|wezmie|wezma) udzial|\bbed(?:e|ziemy|zie|a) uczestniczyc"
-    r"|\bw (?:jej|jego|ich) miejsce\b|\bzamiast\b|\bw zastepstwie\b|\bprzyjd(?:e|zie|ziemy|a)\b"
+    r"|(?<!nie )\b(?:wezme|wezmiemy|wezmie|wezma) udzial|(?<!nie )\bbed(?:e|ziemy|zie|a) "
+    r"uczestniczyc|\bw (?:jej|jego|ich) miejsce\b|\bzamiast\b|\bw zastepstwie\b"
+    r"|(?<!nie )\bprzyjd(?:e|zie|ziemy|a)\b"
     r"|\bwraz z\b[^.\n]{0,40}\b(?:pan|pani|p\.)"
     r"|\b(?:i|we) would like to register\b|\bplease register\b|\bregister(?:ing)? (?:for|to) the"
     r"|\b(?:i|we) will attend\b",
@@ -26,10 +27,14 @@ REGISTRATION = re.compile(
 SELF = re.compile(
     r"\bzglaszam (?:swoj|moj) udzial|\bzglaszam (?:rowniez |takze |tez )?siebie\b"
     r"|\b(?:oraz|i|a takze|jak rowniez) siebie\b|\b(?:zapisac|zapisuje|zglosic|zglaszam|"
-    r"zarejestrowac) sie\b|\bwezme udzial\b|\bbede uczestniczyc\b|\bprzyjde\b"
+    r"zarejestrowac) sie\b|(?<!nie )\bwezme udzial\b|(?<!nie )\bbede uczestniczyc\b"
+    r"|(?<!nie )\bprzyjde\b"
     r"|\bchcial(?:bym|abym) (?:wziac udzial|uczestniczyc|przyjsc)"
     r"|\bja oraz\b|\boraz ja\b|\bi ja\b|\bmnie oraz\b|\bregister myself\b|\bi will attend\b"
 )
+# "Zgłaszam udział w konferencji." with nobody else named: the writer means themself.
+WEAK_SELF = re.compile(r"\bzglaszam (?:moj |swoj )?udzial w (?:konferencji|spotkaniu|wydarzeniu)"
+                       r"(?![^.:]*\b(?:osob|przedstawiciel|czlonk|pracownik|nastepujac))[^:]*$")
 # A clause about someone who will NOT attend (they are not attendees).
 NEGATIVE = re.compile(
     r"\bnie (?:bedzie|bede|bedziemy|moze|moge|mozemy|wezmie|wezme|wezmiemy|przyjdzie|"
@@ -47,8 +52,10 @@ CANCELLATION = re.compile(
     r"|\bnie (?:wezmiemy|wezme|wezmie|wezma) (?:jednak )?(?:dzis |jutro )?udzialu"
     r"|\bnie (?:bedziemy|bede|bedzie) (?:mogl\w* )?(?:uczestniczyc|obecn\w*)"
     r"|\bnie (?:mozemy|moge) (?:jednak )?(?:wziac udzialu|uczestniczyc|przyjsc)"
-    r"|\bodwoluj\w* (?:nasze |swoje |moje )?zgloszeni\w*|\bwycofuj\w* (?:nasze |swoje |moje )?"
-    r"zgloszeni\w*|\bwycofuj\w* sie z udzialu|\banuluj\w* (?:nasze |swoje |moje )?zgloszeni\w*"
+    r"|\bnie (?:przyjdziemy|przyjde)\b|\bnikt (?:z nas |od nas )?nie (?:przyjdzie|bedzie|wezmie)"
+    r"|\bodwol\w* (?:nasze |swoje |moje |to |nasz |swoj |moj )?(?:zgloszeni|udzial)\w*"
+    r"|\bwycofuj\w* (?:nasze |swoje |moje )?zgloszeni\w*|\bwycofuj\w* sie z udzialu"
+    r"|\banuluj\w* (?:nasze |swoje |moje )?zgloszeni\w*"
     r"|\b(?:o |prosimy o |prosze o )?(?:wykreslenie|skreslenie|usuniecie) z listy"
     r"|\bcancel (?:our|my) (?:registration|participation)|\bwithdraw (?:our|my) registration"
 )
@@ -64,8 +71,9 @@ QUESTION = re.compile(
     r"|\buprzejmie prosz\w* o informacj"
 )
 # The mail is about the event at all.
-EVENT = re.compile(r"konferencj|udzial|zglosz|zglasz|zapis|rejestr|uczestn|wydarzeni|spotkani|"
-                   r"wspolnie dla krakowa|conference|event|registration|attend")
+EVENT = re.compile(r"konferencj|\budzial|zglosz|zglasz|\bzapis|rejestr|\buczestn|wydarzeni|"
+                   r"spotkani|wspolnie dla krakowa|\bconference|\bregistration|\bregister|"
+                   r"\battend")
 
 
 def registration_cue(folded: str) -> bool:

@@ -11,8 +11,8 @@ from mailbot.extract.textprep import fold
 # Folded field labels -> the field they fill.
 _KEYS: dict[str, str] = {
     "imie i nazwisko": "name", "nazwisko i imie": "name", "imie, nazwisko": "name",
-    "imiona i nazwiska": "name", "uczestnik": "name", "osoba": "name", "name": "name",
-    "full name": "name",
+    "imiona i nazwiska": "name", "uczestnik": "name", "uczestniczka": "name",
+    "imie": "first_name", "nazwisko": "surname",
     "funkcja": "role", "stanowisko": "role", "funkcja w organizacji": "role", "rola": "role",
     "pelniona funkcja": "role", "position": "role", "role": "role",
     "telefon": "phone", "tel": "phone", "tel.": "phone", "nr telefonu": "phone",
@@ -93,7 +93,8 @@ def tables(lines: Sequence[str]) -> list[Table]:
         header = _cells(lines[i])
         keys = [(col, field_key(text)) for col, text in header]
         known = {k for _, k in keys if k}
-        if "name" not in known or len(known) < 2 or len(header) < 2:
+        has_name = "name" in known or {"first_name", "surname"} <= known
+        if not has_name or len(known) < 2 or len(header) < 2:
             i += 1
             continue
         rows: list[dict[str, str]] = []

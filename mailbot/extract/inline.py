@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from mailbot.extract import cues
 from mailbot.extract.morph import readings
 from mailbot.extract.names import INLINE, NOMINATIVE
+from mailbot.extract.orgnames import mentions
 from mailbot.extract.personscan import PersonMention, person_mentions
 from mailbot.extract.phones import emails_in, phones_in
 from mailbot.extract.roles import is_role_word, normalise_role
@@ -96,32 +97,55 @@ def _excluded(sentence: str, mention: PersonMention, clauses: list[tuple[int, in
     return False
 
 
+def _role_before(text: str) -> str | None:
+    """A role written just before the name: 'prezesa zarządu Jana Kowalskiego', 'Skarbnik: …'."""
+    words = re.sub(r"(?i)\b(?:pan[a-ząę]*|p\.|dr|hab\.|mgr|inż\.)\s*$", "", text.strip(" :–—-"))
+    words_list = words.split()[-3:]
+    for i in range(len(words_list)):
+        if is_role_word(words_list[i]):
+            return normalise_role(" ".join(words_list[i:]))
+    return None
+
+
 def _from_mention(sentence: str, mention: PersonMention, *, in_list: bool,
-                  office: frozenset[str]) -> Rec:
+                  office: frozenset[str], before: str = "") -> Rec:
     role, email, phone = details(sentence[mention.end:], in_list=in_list, office=office)
+    role = role or _role_before(before)
     return Rec(mention.name, role, email, phone, mention.reading.confidence, mention.reading.reason)
+
+
+def _outside_organisations(text: str, found: list[PersonMention]) -> list[PersonMention]:
+    """Drop 'names' inside organisation names (Fundacja im. Jana Pawła II)."""
+    spans = [(m.start, m.end) for m in mentions(text)]
+    return [p for p in found if not any(s <= p.start < e for s, e in spans)]
 
 
 def sentence_people(sentence: str, office: frozenset[str]) -> list[Rec]:
     """Attendees named in a registration sentence (not the replaced or withdrawn ones)."""
     clauses = _clauses(sentence)
     out: list[Rec] = []
-    for mention in person_mentions(sentence, prefer=INLINE):
+    found = _outside_organisations(sentence, person_mentions(sentence, prefer=INLINE))
+    previous_end = 0
+    for mention in found:
+        before = sentence[previous_end:mention.start]
+        previous_end = mention.end
         if _excluded(sentence, mention, clauses):
             continue
-        out.append(_from_mention(sentence, mention, in_list=False, office=office))
+        out.append(_from_mention(sentence, mention, in_list=False, office=office, before=before))
     return out
 
 
-def item_person(item: str, office: frozenset[str]) -> Rec | None:
-    """The person a list item or table-free line starts with ('Halina Stępień - prezes, …')."""
-    found = person_mentions(item, prefer=NOMINATIVE)
-    if not found or found[0].start > 20:
-        return None
+def item_people(item: str, office: frozenset[str]) -> list[Rec]:
+    """The people a list item names: usually one at its start ('Halina Stępień - prezes, …')."""
+    found = _outside_organisations(item, person_mentions(item, prefer=NOMINATIVE))
+    if not found or found[0].start > 30 or cues.NEGATIVE.search(fold(item)):
+        return []
+    if len(found) > 1:
+        # Several people on one line: "Jan Kowalski (prezes), Anna Nowak (skarbnik)".
+        return [_from_mention(item, m, in_list=False, office=office) for m in found]
     mention = found[0]
-    if cues.NEGATIVE.search(fold(item)):
-        return None
-    return _from_mention(item, mention, in_list=True, office=office)
+    return [_from_mention(item, mention, in_list=True, office=office,
+                          before=item[:mention.start])]
 
 
 def _genitive(word: str) -> bool:

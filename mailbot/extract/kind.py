@@ -27,6 +27,8 @@ def _cancellation(own: str) -> tuple[bool, bool]:
     cancels = False
     for sentence in sentences(own.replace("\n", " ")):
         folded = fold(sentence)
+        if "?" in sentence or folded.lstrip().startswith("czy "):
+            continue  # "Czy mogę zrezygnować?" asks; it does not cancel
         match = cues.CANCELLATION.search(folded)
         if match and not cues.UNSUBSCRIBE.search(folded) and not re.search(
                 r"\bnie " + re.escape(match.group(0).split()[0]), folded):
@@ -47,16 +49,24 @@ def read_kind(own_lines: Sequence[str], subject: str, *, registers: bool, named:
     own = "\n".join(own_lines)
     folded_subject = fold(subject)
     cancels, partial = _cancellation(own)
+    if not own.strip() or (not cancels and not registers):
+        subject_cancels, _ = _cancellation(subject)
+        cancels = cancels or subject_cancels
     signals: list[str] = []
-    if cancels and not partial:
+    registering = (registers and (named or self_registered)) or form
+    if cancels and not partial and not registering:
         return KindReading(Kind.CANCELLATION, 0.85, "withdraws a registration",
                            ("text:cancellation",))
     if cancels and partial and not registers:
         return KindReading(Kind.QUESTION, 0.6, "a partial cancellation: staff should look",
                            ("text:partial-cancellation",))
-    if (registers and (named or self_registered)) or form:
+    if registering:
         if list_mail:
             signals.append("text:registration-in-list-mail")
+        if cancels and not partial:
+            # Registers someone and withdraws someone, with no replacement wording.
+            return KindReading(Kind.REGISTRATION, 0.4, "registers and withdraws in one message",
+                               ("text:registration-and-cancellation",))
         return KindReading(Kind.REGISTRATION, 0.9, "registers people", tuple(signals))
     about_event = bool(cues.EVENT.search(fold(own)) or cues.EVENT.search(folded_subject))
     if _asks(own) and about_event and not list_mail:

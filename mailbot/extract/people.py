@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from mailbot.extract import cues
 from mailbot.extract.forms import Field, Table
-from mailbot.extract.inline import Rec, details, item_person, role_only, sentence_people
+from mailbot.extract.inline import Rec, details, item_people, role_only, sentence_people
 from mailbot.extract.names import NOMINATIVE
 from mailbot.extract.personscan import person_mentions
 from mailbot.extract.phones import address_belongs_to, emails_in, phones_in
@@ -55,7 +55,15 @@ def _from_fields(fields: Sequence[Field], office: frozenset[str]) -> tuple[list[
     contacts: list[Rec] = []
     current: int | None = None
     last_line = -10
+    parts: dict[str, str] = {}
     for item in fields:
+        if item.key in ("first_name", "surname"):
+            # "Imię: Jan" and "Nazwisko: Kowalski" on separate lines make one name.
+            parts[item.key] = item.value
+            if len(parts) < 2:
+                continue
+            item = Field(item.line, "name", f"{parts['first_name']} {parts['surname']}")
+            parts = {}
         if item.key == "name":
             rec = _name_rec(item.value, office)
             current = None
@@ -89,7 +97,8 @@ def _from_tables(tables: Sequence[Table], office: frozenset[str]) -> list[Rec]:
     recs: list[Rec] = []
     for table in tables:
         for row in table.rows:
-            rec = _name_rec(row.get("name", ""), office)
+            name = row.get("name") or f"{row.get('first_name', '')} {row.get('surname', '')}"
+            rec = _name_rec(name.strip(), office)
             if rec is None:
                 continue
             for key in ("role", "phone", "email"):
@@ -99,12 +108,20 @@ def _from_tables(tables: Sequence[Table], office: frozenset[str]) -> list[Rec]:
     return recs
 
 
-def _scan_lines(doc: Doc, used: set[int], office: frozenset[str]) -> tuple[list[Rec], list[Rec],
-                                                                           bool, bool]:
-    """(named people, role-only people, registration cue seen, sender attends)."""
+@dataclass(frozen=True)
+class _Scan:
+    recs: list[Rec]
+    roles: list[Rec]
+    cue: bool
+    self_flag: bool
+    weak_self: bool
+
+
+def _scan_lines(doc: Doc, used: set[int], office: frozenset[str]) -> _Scan:
+    """Named people, role-only people, whether something registers and whether the writer goes."""
     recs: list[Rec] = []
     roles: list[Rec] = []
-    cue = self_flag = list_mode = False
+    cue = self_flag = list_mode = weak_self = False
     current: int | None = None
     lines = doc.lines
     for i, line in enumerate(lines):
@@ -114,9 +131,9 @@ def _scan_lines(doc: Doc, used: set[int], office: frozenset[str]) -> tuple[list[
             continue
         if list_mode:
             body = strip_list_mark(line) if is_list_item(line) else line
-            rec = item_person(body, office)
-            if rec is not None:
-                recs.append(rec)
+            found = item_people(body, office)
+            if found:
+                recs.extend(found)
                 current = len(recs) - 1
                 continue
             if current is not None and not is_list_item(line):
@@ -135,8 +152,12 @@ def _scan_lines(doc: Doc, used: set[int], office: frozenset[str]) -> tuple[list[
                 recs.extend(found)
                 if not found:
                     roles.extend(role_only(sentence))
+            else:
+                found = []
             if i < doc.own_end and cues.self_cue(folded):
                 self_flag = True
+            if i < doc.own_end and cues.WEAK_SELF.search(folded) and not found:
+                weak_self = True
         folded_line = fold(line)
         following = next((x for x in lines[i + 1:] if x.strip()), "")
         if _LIST_INTRO.match(folded_line):
@@ -144,7 +165,7 @@ def _scan_lines(doc: Doc, used: set[int], office: frozenset[str]) -> tuple[list[
         elif line_cue and (line.rstrip().endswith(":") or is_list_item(following)
                            or "nastepujac" in folded_line):
             list_mode = True
-    return recs, roles, cue, self_flag
+    return _Scan(recs, roles, cue, self_flag, weak_self)
 
 
 def _merge(recs: Sequence[Rec]) -> list[Rec]:
@@ -175,8 +196,11 @@ def find_people(doc: Doc, fields: Sequence[Field], tables: Sequence[Table],
     used = {f.line for f in fields}
     for table in tables:
         used.update(range(table.first_line, table.last_line + 1))
-    line_recs, roles, cue, self_flag = _scan_lines(doc, used, office)
-    recs = _merge(form_recs + table_recs + line_recs)
+    scan = _scan_lines(doc, used, office)
+    roles, cue, self_flag = scan.roles, scan.cue, scan.self_flag
+    recs = _merge(form_recs + table_recs + scan.recs)
+    if scan.weak_self and not recs and not roles:
+        self_flag = True
     if self_flag and sender.name and not any(_same_person(r.name, sender.name) for r in recs):
         recs.append(Rec(sender.name, sender.role, None, None, 0.9, "the sender attends"))
     notes: list[FieldNote] = []

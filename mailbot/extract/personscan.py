@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mailbot.extract.morph import readings
 from mailbot.extract.names import (
     NEUTRAL_TITLES,
     TITLES,
@@ -15,6 +16,7 @@ from mailbot.extract.names import (
     proper_case,
 )
 from mailbot.extract.orgheads import head_form
+from mailbot.extract.roles import is_role_word
 from mailbot.extract.textprep import fold
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
@@ -69,7 +71,9 @@ def person_mentions(line: str, *, prefer: Sequence[str], allow_lower: bool = Fal
             if words[j].group(0).lower() in TITLES or title is None:
                 title = words[j].group(0)
             j += 1
-        mention = _mention_at(line, words, j, title, prefer, allow_lower, force)
+        # After "pana"/"pani" a name may be written in lower case ("pana jana kowalskiego").
+        lower_ok = allow_lower or bool(title and title.lower() in TITLES)
+        mention = _mention_at(line, words, j, title, prefer, lower_ok, force)
         if mention is None:
             i = max(i + 1, j if j > i else i + 1)
             continue
@@ -89,6 +93,8 @@ def _mention_at(line: str, words: list[re.Match[str]], j: int, title: str | None
             break
         span.append(words[k])
     tokens = [m.group(0) for m in span]
+    if is_role_word(tokens[0]):
+        return None  # "Pana Prezesa Jana Kowalskiego": the name starts after the role
     if len(tokens) < 2 or not all(_capitalised(t, allow_lower) for t in tokens[:2]):
         return None
     attempts = []
@@ -100,13 +106,19 @@ def _mention_at(line: str, words: list[re.Match[str]], j: int, title: str | None
         if fold(surname) in _NOT_SURNAME or head_form(proper_case(surname)) or len(surname) < 2:
             continue
         reading = nominative(tokens[:size], title=title, prefer=prefer, force=force)
-        if reading is None and title and title.lower() in TITLES:
+        if reading is None and title and title.lower() in TITLES and size == 2 \
+                and _unknown_word(tokens[0]):
             reading = _unknown_with_title(tokens[:size], title)
         if reading is not None:
             last = span[size - 1]
             start = words[j].start()
             return PersonMention(start, last.end(), title, reading), j + size
     return None
+
+
+def _unknown_word(word: str) -> bool:
+    """Not in the dictionary as an ordinary word (so it may be a rare first name)."""
+    return not any(not r.names or "nazwa_pospolita" in r.names for r in readings(word.lower()))
 
 
 def _unknown_with_title(tokens: Sequence[str], title: str) -> NameReading | None:
