@@ -160,16 +160,28 @@ def test_wait_for_mail_polls_new_and_cur(tmp_path: Path) -> None:
     assert box.uids_after(1) == [2]
 
 
-def test_corrupt_uidlist_gets_a_new_larger_uidvalidity(tmp_path: Path) -> None:
+def test_empty_maildir_keeps_its_uidvalidity(tmp_path: Path) -> None:
+    first = MaildirInbox(tmp_path, "Processed").open().uidvalidity
+    assert (tmp_path / UIDLIST).read_text() == f"{first} 1\n"
+    (tmp_path / UIDLIST).write_text(f"{first - 5} 1\n")  # as if created five seconds ago
+    assert MaildirInbox(tmp_path, "Processed").open().uidvalidity == first - 5
+    assert MaildirInbox(tmp_path, "Processed").open().uidvalidity == first - 5
+
+
+@pytest.mark.parametrize("damage", ["garbage\n", "{v} 3\n1 a\nnot-a-number b\n", "{v} 2\n7 x\n"])
+def test_corrupt_uidlist_gets_a_new_larger_uidvalidity(tmp_path: Path, damage: str) -> None:
     seed_maildir(tmp_path, [(note(i), T0 + timedelta(minutes=i)) for i in range(2)])
+    # Far in the future, so only "larger than the old one" can explain the new value.
+    old = 4_000_000_000
+    (tmp_path / UIDLIST).write_text(f"{old} 3\n")
     box = MaildirInbox(tmp_path, "Processed")
-    old = box.open().uidvalidity
-    (tmp_path / UIDLIST).write_text("garbage\n")
-    again = MaildirInbox(tmp_path, "Processed")
-    again._list.uidvalidity = old  # what this process knew before the file broke
-    state = again.open()
+    assert box.open().uidvalidity == old
+    (tmp_path / UIDLIST).write_text(damage.format(v=old))
+    state = box.open()
     assert state.uidvalidity > old
-    assert again.uids_after(0) == [1, 2]
+    assert box.uids_after(0) == [1, 2]
+    # The replacement is saved: the next reader agrees.
+    assert MaildirInbox(tmp_path, "Processed").open().uidvalidity == state.uidvalidity
 
 
 def test_processed_folder_name_must_fit_maildirpp(tmp_path: Path) -> None:

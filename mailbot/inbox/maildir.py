@@ -148,8 +148,7 @@ class MaildirInbox:
     def _scan(self) -> None:
         with self._locked():
             self._paths = self._listing()
-            uidlist = self._load()
-            changed = False
+            uidlist, changed = self._load()
             for key in [key for key in uidlist.uids if key not in self._paths]:
                 del uidlist.uids[key]
                 changed = True
@@ -160,26 +159,32 @@ class MaildirInbox:
                     uidlist.uids[key] = uidlist.next_uid
                     uidlist.next_uid += 1
                 changed = True
-            # Save a new list even when empty: its UIDVALIDITY must survive to the next open.
-            if changed or not (self._root / UIDLIST).exists():
+            if changed:
                 self._save(uidlist)
             self._list = uidlist
             self._by_uid = {uid: key for key, uid in uidlist.uids.items()}
             self._announced = set(self._paths)
 
-    def _load(self) -> _UidList:
+    def _load(self) -> tuple[_UidList, bool]:
+        """The uid list on disk, and whether it must be written (new or replaced)."""
         path = self._root / UIDLIST
         try:
-            return _UidList.parse(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8", errors="replace")
         except FileNotFoundError:
-            return _UidList(int(time.time()), 1)
-        except (ValueError, IndexError, UnicodeDecodeError):
+            # Saved even while the folder is empty: its UIDVALIDITY must survive to the next open.
+            return _UidList(int(time.time()), 1), True
+        try:
+            return _UidList.parse(text), False
+        except (ValueError, IndexError):
             # Like an IMAP server losing its UIDs: a new, larger UIDVALIDITY tells the
             # pipeline to rescan and match what it has by hash.
-            fresh = _UidList(max(int(time.time()), self._list.uidvalidity + 1), 1)
+            old = self._list.uidvalidity
+            with contextlib.suppress(ValueError, IndexError):
+                old = max(old, int(text.split()[0]))
+            fresh = _UidList(max(int(time.time()), old + 1), 1)
             log.warning("maildir_uidlist_corrupt path=%s new_uidvalidity=%d", path,
                         fresh.uidvalidity)
-            return fresh
+            return fresh, True
 
     def _save(self, uidlist: _UidList) -> None:
         tmp = self._root / f"{UIDLIST}.tmp"
@@ -237,7 +242,7 @@ class MaildirInbox:
             _make_maildir(self._processed)
             (self._processed / "maildirfolder").touch()
             target = self._processed / "cur"
-            uidlist = self._load()
+            uidlist, _ = self._load()
             for uid in sorted(set(uids)):
                 path = self._path(uid)
                 if path is None or not path.exists():
