@@ -72,7 +72,7 @@ class ImapInbox:
     def __init__(self, host: str, port: int, user: str, password: str, folder: str,
                  processed_folder: str, ssl: bool, timeout: float, batch_size: int,
                  *, use_idle: bool = True, ssl_context: ssl_lib.SSLContext | None = None) -> None:
-        self._host = assert_imap_safe(host, "the host name")
+        self._host = host
         self._port = port
         self._user = assert_imap_safe(user, "the user name")
         self._password = assert_imap_safe(password, "the password")
@@ -88,8 +88,8 @@ class ImapInbox:
         self._use_idle = use_idle
         self._client: IMAPClient | None = None
         self._processed_ready = False
-        # Highest UID handed out by uids_after: mail newer than it counts as "new" in
-        # wait_for_mail even when its EXISTS arrived during an earlier command.
+        # Highest UID already reported (present at open, or returned by uids_after): mail
+        # above it is "new" for wait_for_mail even if its EXISTS came during another command.
         self._highest_seen = 0
 
     @property
