@@ -52,7 +52,10 @@ _KEY_KIND = {
 _WROTE = re.compile(
     r"(?:napisa[łl]\s*\(a\)|napisa[łl]a?|pisze|wrote)\s*:\s*$", re.IGNORECASE
 )
-_START = re.compile(r"^(?:w dniu|dnia|on|użytkownik|uzytkownik)\b", re.IGNORECASE)
+_START = re.compile(r"^(?:w dniu|dnia|on|użytkownik|uzytkownik|wiadomo[śs][ćc] napisana przez)\b",
+                    re.IGNORECASE)
+# Apple Mail (Polish): "Wiadomość napisana przez X <x@y> w dniu 26.02.2014, o godz. 10:00:".
+_APPLE_PL = re.compile(r"^wiadomo[śs][ćc] napisana przez .{1,200} w dniu .{1,80}:$", re.IGNORECASE)
 _WEEKDAY_START = re.compile(r"^(?:[^\W\d_]{2,4}\.?,|\d)", re.UNICODE)
 _DATE_OR_TIME = re.compile(r"\d{1,2}:\d{2}|\b\d{4}\b|\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b")
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|pd|tr|wg|przekaż|przekaz)\s*:", re.IGNORECASE)
@@ -112,6 +115,11 @@ def _attribution_end(lines: list[str], i: int) -> int | None:
     first = _unquote(lines[i])[1]
     if not first or len(first) > 300:
         return None
+    for size in (1, 2):
+        joined = " ".join(_unquote(x)[1] for x in lines[i:i + size])
+        if (_APPLE_PL.match(joined) and _DATE_OR_TIME.search(joined)
+                and (size == 1 or not _APPLE_PL.match(first))):
+            return i + size
     for size in (1, 2, 3):
         if i + size > len(lines):
             return None
@@ -134,9 +142,10 @@ def _is_attribution(text: str) -> bool:
     if not _WROTE.search(text):
         return False
     dated = bool(_DATE_OR_TIME.search(text))
-    if _START.match(text):
-        return dated
     has_address = "@" in text or "<" in text
+    if _START.match(text):
+        # Interia writes "Użytkownik X <x@y> napisał:" with no date.
+        return dated or (has_address and text.lower().startswith(("użytkownik", "uzytkownik")))
     return dated and (has_address or bool(_WEEKDAY_START.match(text)))
 
 

@@ -393,6 +393,11 @@ QUOTED_INVITE = "\n".join("> " + line for line in INVITE.splitlines())
     "czw., 27 lut 2014 o 11:47 Konferencja NGO <ngo@um.krakow.pl>\nnapisał(a):\n\n"
     + QUOTED_INVITE,
     "27 lutego 2014 11:47 użytkownik Konferencja NGO <ngo@um.krakow.pl>\nnapisał:\n" + INVITE,
+    "Użytkownik Konferencja NGO <ngo@um.krakow.pl> napisał:\n" + QUOTED_INVITE,
+    "Wiadomość napisana przez Konferencja NGO <ngo@um.krakow.pl> w dniu 27 lut 2014, o godz. "
+    "11:47:\n\n" + QUOTED_INVITE,
+    "Wiadomość napisana przez Konferencja NGO <ngo@um.krakow.pl> w dniu\n27 lut 2014, o godz. "
+    "11:47:\n" + INVITE,
     "-----Wiadomość oryginalna-----\nOd: Konferencja NGO [mailto:ngo@um.krakow.pl]\n"
     "Wysłano: 27 lutego 2014 11:47\nDo: Jan Kowalski\nTemat: Zaproszenie\n\n" + INVITE,
     "----- Oryginalna wiadomość -----\nOd: Konferencja NGO\nDo: Jan Kowalski\n"
@@ -473,6 +478,7 @@ def test_outlook_block_with_nothing_above_is_read_as_a_forward() -> None:
     "Od: Fundacja X\nTemat: zgłoszenie\nZgłaszam Jana Kowalskiego.",
     "Zgłaszam:\n- Jan Kowalski\n-----\n- Anna Nowak",
     "Zgłaszam Jana Kowalskiego.\nW dniu konferencji będę pisał: relację.",
+    "Zgłaszam Jana Kowalskiego.\nWiadomość napisana przez Pana w dniu wczorajszym:\nbez zmian.",
 ])
 def test_user_lines_that_look_like_headers_do_not_cut_the_text(own_text: str) -> None:
     parsed = parse(message(own_text))
