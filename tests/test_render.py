@@ -373,3 +373,12 @@ def test_no_invitation_without_a_place(renderer: Renderer, kind: str) -> None:
     mail = renderer.answer(request(kind), NOW)
     assert _calendar_part(mail.data) is None
     assert parse(mail.data).get_content_type() == "multipart/alternative"
+
+
+def test_a_long_inbound_message_id_is_threaded(renderer: Renderer) -> None:
+    # Gmail ids near the line limit are folded onto a continuation line; still one valid id.
+    long_id = "<CAyRyCIoM4FCx783hoMYf1Mr0yEr-2fJZmITZExLYVIOscKQgR@mail.gmail.com>"
+    mail = renderer.answer(request(in_reply_to=long_id), NOW)
+    msg = parse(mail.data)
+    assert str(msg["In-Reply-To"]).strip() == long_id
+    assert str(msg["References"]).strip() == long_id
