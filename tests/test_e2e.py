@@ -32,7 +32,7 @@ def check_answers(store: Store, answered: dict[str, bytes], messages: list, who:
     for data in answered.values():
         msg = answer_of(data)
         assert msg["Auto-Submitted"] == "auto-replied"
-        got[str(msg["In-Reply-To"])] = str(msg["To"].addresses[0].addr_spec).lower()
+        got[str(msg["In-Reply-To"]).strip()] = str(msg["To"].addresses[0].addr_spec).lower()
     assert got == expected, who
     assert len(answered) == len(expected)
 
