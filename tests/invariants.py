@@ -92,6 +92,7 @@ class World:
     config: Path
     folder: str = "INBOX"
     extra_env: dict[str, str] = field(default_factory=dict)
+    _runs: int = 0
 
     @property
     def db(self) -> Path:
@@ -120,18 +121,29 @@ class World:
         """Run mailbot to completion in its own process group (its reader workers die with it)."""
         proc = self.start(*args, crash_at=crash_at)
         try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
+            proc.wait(timeout)
+        finally:
+            # A SIGKILLed leader leaves its forkserver and readers behind: end them too.
             kill_group(proc)
-            raise
-        # A SIGKILLed leader leaves its forkserver and readers behind: end them too.
-        kill_group(proc)
+        out, err = (self._log(proc, name) for name in ("out", "err"))
         return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
-    def start(self, *args: str, crash_at: str | None = None) -> subprocess.Popen[str]:
-        return subprocess.Popen(self.argv(*args), env=self.env(crash_at), cwd=self.root,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)
+    def start(self, *args: str, crash_at: str | None = None) -> subprocess.Popen[bytes]:
+        """Start mailbot; output goes to files (orphaned readers would hold a pipe open)."""
+        self._runs += 1
+        logs = [open(self.root / f"run{self._runs}.{n}", "wb") for n in ("out", "err")]  # noqa: SIM115
+        try:
+            proc = subprocess.Popen(self.argv(*args), env=self.env(crash_at), cwd=self.root,
+                                    stdout=logs[0], stderr=logs[1], start_new_session=True)
+        finally:
+            for handle in logs:
+                handle.close()
+        proc.run_number = self._runs  # type: ignore[attr-defined]
+        return proc
+
+    def _log(self, proc: subprocess.Popen[bytes], name: str) -> str:
+        number = proc.run_number  # type: ignore[attr-defined]
+        return (self.root / f"run{number}.{name}").read_text(errors="replace")
 
     def server_messages(self) -> list[bytes]:
         """Exact bytes of every message in the inbox folder and in Processed."""
@@ -142,7 +154,7 @@ class World:
         return [Sent(tuple(m.rcpt_tos), m.data) for m in self.sink.messages]
 
 
-def kill_group(proc: subprocess.Popen[str]) -> None:
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
     """SIGKILL the process group we created for `proc` (start_new_session), then reap it."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
