@@ -147,11 +147,13 @@ class Store:
 
     def store_batch(self, mailbox: str, uidvalidity: int,
                     batch: Sequence[tuple[int, bytes, datetime | None]],
-                    backlog_max_uid: int, now: datetime) -> list[tuple[int, bool]]:
-        """Commit a batch of raw messages and advance last_uid, in ONE transaction.
+                    backlog_max_uid: int, now: datetime, *,
+                    advance: bool = True) -> list[tuple[int, bool]]:
+        """Commit a batch of raw messages (and, with `advance`, last_uid) in ONE transaction.
 
         Returns (row id, newly stored) per message. A message whose bytes are already stored
-        (a UIDVALIDITY rescan, or the same copy delivered twice) only gets its location updated.
+        (a UIDVALIDITY rescan, the same copy delivered twice, or a batch fetched again after a
+        crash before its server copies moved) only gets its location updated.
         """
         out: list[tuple[int, bool]] = []
         with self.transaction() as db:
@@ -170,11 +172,19 @@ class Store:
                     "backlog": int(uid <= backlog_max_uid), "state": "received",
                 }).last_pk
                 out.append((_pk(row_id), True))
-            if batch:
-                highest = max(uid for uid, _, _ in batch)
-                db.execute("update sync_state set last_uid = max(last_uid, ?) where mailbox = ?",
-                           [highest, mailbox])
+            if batch and advance:
+                self._advance(db, mailbox, max(uid for uid, _, _ in batch))
         return out
+
+    def advance_last_uid(self, mailbox: str, uid: int) -> None:
+        """Record that every message up to `uid` is stored and its server copy moved."""
+        with self.transaction() as db:
+            self._advance(db, mailbox, uid)
+
+    @staticmethod
+    def _advance(db: Database, mailbox: str, uid: int) -> None:
+        db.execute("update sync_state set last_uid = max(last_uid, ?) where mailbox = ?",
+                   [uid, mailbox])
 
     def add_local_message(self, raw: bytes, received: datetime, now: datetime,
                           mailbox: str = "local") -> int:

@@ -137,13 +137,18 @@ class Pipeline:
                 fetched = [(m.uid, m.raw, m.internaldate) for m in inbox.fetch(chunk)]
                 report.fetched += len(fetched)
                 failpoints.reached("after_fetch")
+                # last_uid advances only after the move: a crash between the commit and the
+                # move fetches the batch again (found by hash, stored once) and moves it then.
                 results = self.store.store_batch(name, sync.uidvalidity, fetched,
-                                                 sync.backlog_max_uid, self.clock())
+                                                 sync.backlog_max_uid, self.clock(),
+                                                 advance=False)
                 report.stored += sum(1 for _, new in results if new)
                 failpoints.reached("after_commit")
                 # Only now, with the bytes durable in SQLite, may the server copy move.
                 failpoints.reached("before_move")
                 inbox.mark_processed([uid for uid, _, _ in fetched])
+                if fetched:
+                    self.store.advance_last_uid(name, max(uid for uid, _, _ in fetched))
             self.store.record_poll(name, self.clock(), None)
         except MailboxError as exc:
             self.close_inbox()
