@@ -1,0 +1,403 @@
+"""Seeded generator of realistic registration-mailbox traffic for the benchmarks (like the devset)."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import quopri
+import random
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email.header import Header
+from email.utils import format_datetime
+from pathlib import Path
+
+from mail_parts import (
+    AREAS,
+    DOMAINS,
+    FEMALE,
+    MALE,
+    ORG_NOUNS,
+    ORG_STEMS,
+    ORG_TYPES,
+    ROLES,
+    SURNAMES,
+    docx_form,
+    invitation_quote,
+    pdf_form,
+)
+
+CET = timezone(timedelta(hours=1))
+DEADLINE = datetime(2014, 3, 5, 23, 59, 59, tzinfo=CET)
+START = datetime(2014, 2, 24, 7, 0, tzinfo=CET)
+OFFICE = "ngo@um.krakow.pl"
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One generated message: its exact bytes and when the office's server received it."""
+
+    raw: bytes
+    internaldate: datetime
+    kind: str
+
+
+@dataclass(frozen=True)
+class Person:
+    first: str
+    last: str
+    role: str
+    phone: str
+    email: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.first} {self.last}"
+
+
+@dataclass(frozen=True)
+class Org:
+    name: str
+    krs: str | None
+    nip: str | None
+    domain: str
+    area: str
+
+
+def ascii_only(text: str) -> str:
+    """What a sender without Polish keyboard settings types ("Wspolnie dla Krakowa")."""
+    text = text.replace("ł", "l").replace("Ł", "L").replace("„", '"').replace("”", '"')
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def nip(rng: random.Random) -> str:
+    while True:
+        digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(8)]
+        check = sum(d * w for d, w in zip(digits, (6, 5, 7, 2, 3, 4, 5, 6, 7), strict=True)) % 11
+        if check < 10:
+            text = "".join(map(str, [*digits, check]))
+            return rng.choice([text, f"{text[:3]}-{text[3:6]}-{text[6:8]}-{text[8:]}",
+                               f"{text[:3]}-{text[3:5]}-{text[5:7]}-{text[7:]}"])
+
+
+def phone(rng: random.Random) -> str:
+    mobile = f"{rng.choice('5678')}{rng.randint(0, 99):02d}{rng.randint(0, 999999):06d}"
+    land = f"{rng.randint(200, 699)}{rng.randint(0, 9999):04d}"
+    return rng.choice([f"{mobile[:3]} {mobile[3:6]} {mobile[6:]}", f"+48 {mobile}", mobile,
+                       f"(12) {land[:3]} {land[3:5]} {land[5:]}", f"12 {land[:3]}-{land[3:5]}-{land[5:]}",
+                       f"0 {mobile[:3]} {mobile[3:6]} {mobile[6:]}"])
+
+
+def slug(text: str) -> str:
+    return "".join(c for c in ascii_only(text).lower() if c.isalnum())
+
+
+def make_person(rng: random.Random, domain: str | None) -> Person:
+    female = rng.random() < 0.6
+    first = rng.choice(FEMALE if female else MALE)
+    last = rng.choice(SURNAMES)
+    if female and last.endswith("ki"):
+        last = last[:-1] + "a"
+    user = rng.choice([f"{slug(first)}.{slug(last)}", f"{slug(first)[0]}.{slug(last)}",
+                       f"{slug(last)}{rng.randint(1, 99)}"])
+    host = domain or rng.choice(DOMAINS)
+    return Person(first, last, rng.choice(ROLES), phone(rng), f"{user}@{host}")
+
+
+def make_org(rng: random.Random) -> Org:
+    kind = rng.choice(ORG_TYPES)
+    noun, gender = rng.choice(ORG_NOUNS)
+    stem = rng.choice(ORG_STEMS)
+    soft = stem.endswith(("sk", "ck"))
+    ending = {"m": "i" if soft else "y", "f": "a", "n": "ie" if soft else "e"}[gender]
+    name = f"{kind} {stem}{ending} {noun}"
+    if rng.random() < 0.3:
+        name += " " + rng.choice(["Podgórza", "Nowej Huty", "Kazimierza", "Krowodrzy",
+                                  "Bronowic", "Prokocimia", "Zabłocia", "Dębnik"])
+    krs = f"0000{rng.randint(100000, 999999)}" if rng.random() < 0.4 else None
+    domain = f"{slug(stem + ending + noun)[:18]}.org.pl" if rng.random() < 0.5 else ""
+    return Org(name, krs, nip(rng) if rng.random() < 0.3 else None, domain, rng.choice(AREAS))
+
+
+def fit(text: str, charset: str) -> str:
+    """What a mail client writes in this charset: „ ” – are not in iso-8859-2 (nor ASCII)."""
+    if charset == "windows-1250" or charset == "utf-8":
+        return text
+    text = text.replace("„", '"').replace("”", '"').replace("–", "-")
+    return ascii_only(text) if charset == "us-ascii" else text
+
+
+def encode_text(text: str, charset: str, cte: str) -> tuple[bytes, str]:
+    text = fit(text, charset)
+    data = text.replace("\n", "\r\n").encode(charset, errors="replace")
+    if cte == "quoted-printable":
+        return quopri.encodestring(data).replace(b"\r\n", b"\n").replace(b"=0D\n", b"\n"), cte
+    if cte == "base64":
+        return base64.encodebytes(data), cte
+    return data.replace(b"\r\n", b"\n"), "8bit"
+
+
+def text_part(text: str, subtype: str, charset: str, cte: str) -> bytes:
+    body, cte = encode_text(text, charset, cte)
+    return (f'Content-Type: text/{subtype}; charset="{charset}"\nContent-Transfer-Encoding: {cte}\n\n'
+            .encode() + body)
+
+
+def outlook_html(text: str) -> str:
+    paras = "".join(f"<p class=MsoNormal>{line or '<o:p>&nbsp;</o:p>'}<o:p></o:p></p>\n"
+                    for line in text.split("\n"))
+    return ("<html xmlns:o=\"urn:schemas-microsoft-com:office:office\"><head><meta "
+            "http-equiv=Content-Type content=\"text/html; charset=windows-1250\"><style><!--\n"
+            "p.MsoNormal {margin:0cm; font-size:11.0pt; font-family:\"Calibri\",\"sans-serif\";}\n"
+            "--></style></head><body lang=PL link=blue vlink=purple><div class=WordSection1>\n"
+            f"{paras}</div></body></html>\n")
+
+
+def headers(rng: random.Random, sender: Person, subject: str, when: datetime, charset: str,
+            extra: str = "") -> bytes:
+    hop = when - timedelta(seconds=rng.randint(1, 40))
+    domain = sender.email.split("@")[1]
+    name = sender.name if sender.name.isascii() else Header(fit(sender.name, charset), charset).encode()
+    subj = subject if subject.isascii() else Header(fit(subject, charset), charset).encode()
+    if name == sender.name:
+        name = f'"{name}"'
+    lines = [
+        f"Return-Path: <{sender.email}>",
+        f"Received: from mail.{domain} (mail.{domain} [198.51.100.{rng.randint(2, 250)}])\n"
+        f"\tby mx.um.krakow.pl (Postfix) with ESMTP id {rng.randrange(16**10):010X}\n"
+        f"\tfor <{OFFICE}>; {format_datetime(when)}",
+        f"From: {name} <{sender.email}>",
+        f"To: <{OFFICE}>",
+        f"Subject: {subj}",
+        f"Date: {format_datetime(hop)}",
+        f"Message-ID: <{rng.randrange(16**16):016x}.{rng.randrange(10**6)}@{domain}>",
+        "MIME-Version: 1.0",
+    ]
+    if extra:
+        lines.append(extra.rstrip("\n"))
+    return ("\n".join(lines) + "\n").encode("ascii")
+
+
+def multipart(subtype: str, parts: list[bytes], rng: random.Random) -> bytes:
+    boundary = f"----=_NextPart_{rng.randrange(16**12):012X}"
+    out = [f'Content-Type: multipart/{subtype};\n\tboundary="{boundary}"\n\n'
+           "This is a multi-part message in MIME format.\n".encode()]
+    for part in parts:
+        out.append(f"\n--{boundary}\n".encode() + part)
+    out.append(f"\n--{boundary}--\n".encode())
+    return b"".join(out)
+
+
+def attachment(name: str, ctype: str, data: bytes) -> bytes:
+    encoded = Header(name, "utf-8").encode()
+    return (f'Content-Type: {ctype}; name="{encoded}"\nContent-Transfer-Encoding: base64\n'
+            f'Content-Disposition: attachment; filename="{encoded}"\n\n').encode() + \
+        base64.encodebytes(data)
+
+
+def registration_text(rng: random.Random, org: Org, people: list[Person], style: str) -> str:
+    sender = people[0]
+    greet = rng.choice(["Dzień dobry,", "Szanowni Państwo,", "Witam,", "Dobry wieczór,"])
+    sign = f"{rng.choice(['Pozdrawiam', 'Z poważaniem', 'Pozdrawiam serdecznie'])}\n{sender.name}"
+    details = [f"{sender.role}", org.name, f"tel. {sender.phone}"]
+    ids = [f"KRS {org.krs}" if org.krs else "", f"NIP {org.nip}" if org.nip else ""]
+    footer = "\n".join([*details, " | ".join(i for i in ids if i)]).rstrip()
+    if style == "form":
+        lines = [greet, "", "Formularz zgłoszeniowy – konferencja „Wspólnie dla Krakowa”", "",
+                 f"Nazwa organizacji: {org.name}"]
+        if org.krs:
+            lines.append(f"Numer KRS: {org.krs}")
+        for i, p in enumerate(people, 1):
+            lines += [f"Uczestnik {i}: {p.name}", f"Funkcja: {p.role}", f"Telefon: {p.phone}",
+                      f"E-mail: {p.email}"]
+        lines += [f"Obszar działalności: {org.area}", "", sign]
+        return "\n".join(lines) + "\n"
+    if len(people) == 1:
+        body = (f"zgłaszam swój udział w konferencji „Wspólnie dla Krakowa” 7 marca.\n"
+                f"Reprezentuję {org.name} – zajmujemy się głównie: {org.area}.")
+    else:
+        listed = "\n".join(f"{i}. {p.name} – {p.role}" + (f", tel. {p.phone}" if i > 1 else ",")
+                           for i, p in enumerate(people, 1))
+        body = (f"w odpowiedzi na zaproszenie uprzejmie zgłaszam udział przedstawicieli "
+                f"organizacji {org.name} w konferencji „Wspólnie dla Krakowa” (7 marca 2014 r.):\n"
+                f"{listed}\n\nDziałamy w obszarze: {org.area}.")
+    return f"{greet}\n\n{body}\n\n{sign}\n{footer}\n"
+
+
+class Generator:
+    """Builds the mix message by message; remembers organisations for follow-ups and cancels."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.orgs: list[tuple[Org, list[Person]]] = []
+        self.forms = [self._form_pool_entry(i) for i in range(24)]
+
+    def _form_pool_entry(self, i: int) -> tuple[Org, list[Person], str, bytes, str]:
+        org = make_org(self.rng)
+        people = [make_person(self.rng, org.domain or None) for _ in range(self.rng.randint(1, 3))]
+        if i % 2:
+            return org, people, "formularz_zgloszeniowy.docx", docx_form(org, people), \
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        return org, people, "zgłoszenie.pdf", pdf_form(org, people, self.rng), "application/pdf"
+
+    def when(self, late: bool) -> datetime:
+        if late:
+            return DEADLINE + timedelta(seconds=self.rng.randint(60, 36 * 3600))
+        return START + timedelta(seconds=self.rng.randint(0, int((DEADLINE - START).total_seconds())))
+
+    def charset(self) -> tuple[str, str]:
+        charset = self.rng.choices(["utf-8", "iso-8859-2", "windows-1250"], [55, 30, 15])[0]
+        return charset, self.rng.choice(["8bit", "quoted-printable", "base64"])
+
+    def registration(self, late: bool) -> Mail:
+        rng = self.rng
+        with_file = rng.random() < 0.1
+        if with_file:
+            org, people, filename, data, ctype = rng.choice(self.forms)
+            people = [make_person(rng, org.domain or None)]
+        elif self.orgs and rng.random() < 0.05:
+            # A second mail from a known organisation: adds a person (the merge path).
+            org, _ = rng.choice(self.orgs)
+            people = [make_person(rng, org.domain or None)]
+        else:
+            org = make_org(rng)
+            size = rng.choices([1, 2, 3], [6, 3, 1])[0]
+            people = [make_person(rng, org.domain or None) for _ in range(size)]
+            self.orgs.append((org, people))
+        style = rng.choices(["letter", "form", "ascii", "outlook", "reply"], [40, 15, 15, 20, 10])[0]
+        subject = rng.choice(["Zgłoszenie na konferencję 7 marca", "Zgłoszenie udziału w konferencji "
+                              "„Wspólnie dla Krakowa”", "zgloszenie konferencja 7.03",
+                              f"Zgłoszenie - {org.name}", "Konferencja 7.03.2014 - zgłoszenie uczestników"])
+        text = registration_text(rng, org, people, "form" if style == "form" else "letter")
+        if with_file:
+            text = (f"Dzień dobry,\n\nw załączeniu przesyłam wypełniony formularz zgłoszeniowy "
+                    f"na konferencję „Wspólnie dla Krakowa”.\n\nPozdrawiam\n{people[0].name}\n"
+                    f"{org.name}\ntel. {people[0].phone}\n")
+        if style == "ascii":
+            text, subject = ascii_only(text), ascii_only(subject)
+        if style == "reply":
+            subject = "ODP: Zaproszenie na konferencję \"Wspólnie dla Krakowa\" - 7 marca 2014 r."
+            text += invitation_quote()
+        when = self.when(late)
+        charset, cte = self.charset()
+        if style == "outlook":
+            charset = "windows-1250"
+            body = multipart("alternative", [text_part(text, "plain", charset, "quoted-printable"),
+                                             text_part(outlook_html(text), "html", charset,
+                                                       "quoted-printable")], rng)
+        else:
+            body = text_part(text, "plain", charset, cte)
+        if with_file:
+            body = multipart("mixed", [body, attachment(filename, ctype, data)], rng)
+        return Mail(headers(rng, people[0], subject, when, charset) + body, when, "registration")
+
+    def auto_reply(self) -> Mail:
+        rng = self.rng
+        person = make_person(rng, None)
+        subject = rng.choice(["Urlop – odpowiedź automatyczna", "Automatyczna odpowiedź: Zaproszenie "
+                              "na konferencję", "Out of Office: Zaproszenie", "Nieobecność w biurze"])
+        back = (START + timedelta(days=rng.randint(3, 14))).strftime("%d.%m.%Y")
+        text = (f"Dzień dobry,\n\ndziękuję za wiadomość. Do {back} przebywam na urlopie z ograniczonym "
+                f"dostępem do poczty.\nW sprawach pilnych proszę dzwonić pod numer {person.phone}.\n\n"
+                f"{person.name}\n")
+        charset, cte = self.charset()
+        extra = rng.choice(["Auto-Submitted: auto-replied\nX-Autoreply: yes", "X-Auto-Response-Suppress: All",
+                            "Precedence: auto_reply"])
+        when = self.when(False)
+        return Mail(headers(rng, person, subject, when, charset, extra) +
+                    text_part(text, "plain", charset, cte), when, "auto_reply")
+
+    def bounce(self) -> Mail:
+        rng = self.rng
+        lost = make_person(rng, None)
+        daemon = Person("Mail", "Delivery System", "", "", "MAILER-DAEMON@mx.um.krakow.pl")
+        when = self.when(rng.random() < 0.1)
+        ours = f"<mailbot.m{rng.randint(1, 9999)}-confirmation@um.krakow.pl>"
+        report = (f"This is the mail system at host mx.um.krakow.pl.\n\nI'm sorry to have to inform "
+                  f"you that your message could not\nbe delivered to one or more recipients.\n\n"
+                  f"<{lost.email}>: host mail.{lost.email.split('@')[1]} said: 550 5.1.1 "
+                  f"<{lost.email}>: Recipient address rejected: User unknown\n")
+        status = (f"Reporting-MTA: dns; mx.um.krakow.pl\n\nFinal-Recipient: rfc822; {lost.email}\n"
+                  f"Action: failed\nStatus: 5.1.1\n")
+        original = (f"From: {OFFICE}\nTo: {lost.email}\nSubject: Potwierdzenie zgłoszenia\n"
+                    f"Message-ID: {ours}\n")
+        parts = [text_part(report, "plain", "us-ascii", "8bit"),
+                 b"Content-Type: message/delivery-status\n\n" + status.encode(),
+                 b"Content-Type: text/rfc822-headers\n\n" + original.encode()]
+        body = multipart('report; report-type="delivery-status"', parts, rng)
+        head = headers(rng, daemon, "Undelivered Mail Returned to Sender", when, "us-ascii",
+                       "Auto-Submitted: auto-replied")
+        head = head.replace(b'From: "Mail Delivery System" <', b"From: Mail Delivery System <")
+        return Mail(head + body, when, "bounce")
+
+    def letter(self, kind: str) -> Mail:
+        rng = self.rng
+        org, people = rng.choice(self.orgs) if self.orgs else (make_org(rng), [make_person(rng, None)])
+        sender = people[0]
+        if kind == "cancellation":
+            subject = f"Rezygnacja z udziału – {org.name}"
+            text = (f"Dzień dobry,\n\nniestety z przyczyn od nas niezależnych {org.name} nie weźmie "
+                    f"udziału w konferencji 7 marca. Prosimy o wykreślenie z listy uczestników "
+                    f"{sender.name}.\n\nPrzepraszamy za kłopot.\n\n{sender.name}\n{sender.role}\n")
+        elif kind == "question":
+            sender = make_person(rng, None)
+            subject = rng.choice(["Pytanie o konferencję", "konferencja 7 marca - pytanie"])
+            text = (f"Dzień dobry,\n\nczy na konferencję można zgłosić więcej niż dwie osoby z jednej "
+                    f"organizacji? Czy przewidziany jest parking dla uczestników?\n\n"
+                    f"Pozdrawiam\n{sender.name}\n")
+        else:
+            sender = make_person(rng, None)
+            subject = rng.choice(["Newsletter – marzec 2014", "Zaproszenie na wernisaż"])
+            text = (f"Szanowni Państwo,\n\nzapraszamy na nasze wydarzenia w marcu. Szczegóły na "
+                    f"stronie.\n\n{sender.name}\n")
+        charset, cte = self.charset()
+        when = self.when(False)
+        return Mail(headers(rng, sender, subject, when, charset) +
+                    text_part(text, "plain", charset, cte), when, kind)
+
+    def one(self) -> Mail:
+        roll = self.rng.random()
+        if roll < 0.66:
+            return self.registration(late=False)
+        if roll < 0.72:
+            return self.registration(late=True)
+        if roll < 0.80:
+            return self.auto_reply()
+        if roll < 0.85:
+            return self.bounce()
+        if roll < 0.89:
+            return self.letter("cancellation")
+        if roll < 0.96:
+            return self.letter("question")
+        return self.letter("other")
+
+
+def generate(count: int, seed: int = 1) -> list[Mail]:
+    """count messages with CRLF line ends, in the order the server received them."""
+    gen = Generator(seed)
+    mails = [gen.one() for _ in range(count)]
+    mails.sort(key=lambda m: m.internaldate)
+    return [Mail(m.raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"), m.internaldate, m.kind)
+            for m in mails]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "data" / "mail")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    mails = generate(args.count, args.seed)
+    for i, mail in enumerate(mails, 1):
+        (args.out / f"{i:05d}.eml").write_bytes(mail.raw)
+    kinds: dict[str, int] = {}
+    for mail in mails:
+        kinds[mail.kind] = kinds.get(mail.kind, 0) + 1
+    size = sum(len(m.raw) for m in mails)
+    print(f"{len(mails)} messages, {size / 1e6:.1f} MB in {args.out}: {kinds}")
+
+
+if __name__ == "__main__":
+    main()
