@@ -84,6 +84,9 @@ class Store:
             migrations.apply(self.db)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the database {path}: {exc}") from exc
+        # All registrations by id, as committed (see _all_registrations); None = not loaded.
+        self._regs: dict[int, Registration] | None = None
+        self._regs_version = -1
 
     def close(self) -> None:
         self.db.close()
@@ -95,7 +98,12 @@ class Store:
             with self.db.atomic():
                 yield self.db
         except sqlite3.OperationalError as exc:
+            self._regs = None
             raise StoreError(f"database {self.path}: {exc}") from exc
+        except BaseException:
+            # Rolled back: the cached registrations may hold writes that never happened.
+            self._regs = None
+            raise
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         return list(self.db.query(sql, params))
@@ -332,6 +340,22 @@ class Store:
     # -- registrations -----------------------------------------------------------------------
 
     def registrations(self, where: str = "1 = 1", params: Sequence[Any] = ()) -> list[Registration]:
+        if where == "1 = 1" and not params:
+            return self._all_registrations()
+        return self._load_registrations(where, params)
+
+    def _all_registrations(self) -> list[Registration]:
+        # Every processed message is planned against all registrations; reading them all per
+        # message made a backlog quadratic (bench/bench_backlog.py). Our own writes update the
+        # cache in save_registration; a commit by another connection (a staff command) changes
+        # PRAGMA data_version, and then everything is read again.
+        version = int(self.db.execute("pragma data_version").fetchone()[0])
+        if self._regs is None or version != self._regs_version:
+            self._regs = {r.id or 0: r for r in self._load_registrations("1 = 1", ())}
+            self._regs_version = version
+        return list(self._regs.values())
+
+    def _load_registrations(self, where: str, params: Sequence[Any]) -> list[Registration]:
         rows = self.query(f"select * from registrations where {where} order by id", params)
         people: dict[int, list[Person]] = {}
         ids = [r["id"] for r in rows]
@@ -384,6 +408,9 @@ class Store:
         db.table("history").insert({"registration_id": reg_id, "message_id": message_id,
                               "actor": actor, "action": action, "detail": dumps(list(detail)),
                               "at": iso(now)})
+        if self._regs is not None:
+            # Exactly as a fresh read would give it; dropped again if the transaction rolls back.
+            self._regs[reg_id] = self._load_registrations("id = ?", [reg_id])[0]
         return reg_id
 
     def waiting_order(self) -> list[int]:
