@@ -21,13 +21,15 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import UTC, datetime
 from pathlib import Path
 
 from servers import ImapAccount, imap_list_folder
 from smtp_sink import SmtpSink
+
+from mailbot.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 PROCESSED = "Processed"
@@ -54,7 +56,7 @@ def registration(n: int, sender: str | None = None, *, tag: str = "") -> bytes:
         "Dzień dobry,\n\nzgłaszam udział Fundacji Pomocy Sąsiedzkiej nr " f"{n} w konferencji "
         "„Wspólnie dla Krakowa”.\nUczestnicy:\n1. Anna Nowak – prezes zarządu\n"
         "2. Jan Kowalski – wolontariusz\n\nZ poważaniem\nAnna Nowak\n")
-    return msg.as_bytes()
+    return msg.as_bytes(policy=email.policy.SMTP)
 
 
 def robot_reply(n: int, sender: str = "biuro@firma-robot.pl") -> bytes:
@@ -68,7 +70,7 @@ def robot_reply(n: int, sender: str = "biuro@firma-robot.pl") -> bytes:
     msg["Date"] = format_datetime(datetime(2026, 3, 1, 11, 0, tzinfo=UTC))
     msg.set_content("Dziękuję za wiadomość. Jestem na urlopie do 10 marca, "
                     "odpowiem po powrocie.\n")
-    return msg.as_bytes()
+    return msg.as_bytes(policy=email.policy.SMTP)
 
 
 # -- a world: config file, servers, the mailbot subprocess -------------------------------------
@@ -188,7 +190,8 @@ def file_ledger(folder: Path) -> list[Sent]:
     for path in sorted(folder.glob("*.eml")) if folder.is_dir() else []:
         head, _, data = path.read_bytes().partition(b"\r\n")
         rcpt_line, _, data = data.partition(b"\r\n")
-        assert head.startswith(b"X-Envelope-From: ") and rcpt_line.startswith(b"X-Envelope-To: ")
+        assert head.startswith(b"X-Envelope-From: ")
+        assert rcpt_line.startswith(b"X-Envelope-To: ")
         out.append(Sent((rcpt_line.split(b": ", 1)[1].decode(),), data))
     return out
 
@@ -224,7 +227,8 @@ def check_invariants(db: Path, server: Iterable[bytes], ledger: Sequence[Sent], 
         assert hashlib.sha256(bytes(rows[digest]["raw"])).hexdigest() == digest  # type: ignore[arg-type]
     assert all(n == 1 for n in counts.values())
     # I4: the database is sound.
-    assert integrity == "ok" and foreign == []
+    assert integrity == "ok"
+    assert foreign == []
     # I3: nothing stuck mid-send; nothing left unread.
     stuck = [o["id"] for o in outbox if o["state"] in ("sending", "data_in_flight")]
     assert stuck == [], f"outbox rows stuck mid-send: {stuck}"
@@ -265,10 +269,45 @@ def audit(sent: Sent) -> None:
     msg = sent.message
     names = {k.lower() for k in msg}
     assert names <= ANSWER_HEADERS, f"unexpected headers {names - ANSWER_HEADERS}"
-    assert msg["Auto-Submitted"] == "auto-replied" and msg["X-Mailbot-Loop"]
+    assert msg["Auto-Submitted"] == "auto-replied"
+    assert msg["X-Mailbot-Loop"]
     assert [a.addr_spec.lower() for a in msg["To"].addresses] == [sent.rcpts[0].lower()]
     assert _OWN_ID.match(str(msg["Message-ID"]))
     head = sent.data.split(b"\r\n\r\n", 1)[0]
-    assert b"\r\n\r\n" in sent.data and b"\x00" not in head
+    assert b"\r\n\r\n" in sent.data
+    assert b"\x00" not in head
     assert all(len(line) <= 998 for line in sent.data.split(b"\r\n"))
     assert not re.search(rb"(?im)^(bcc|cc|resent-[a-z]+|x-injected[a-z-]*):", head)
+
+
+class Clock:
+    """A settable clock for in-process pipelines (aware UTC)."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)
+
+
+def imap_env(account: ImapAccount, sink: SmtpSink | None = None, folder: str = "INBOX",
+             port: int | None = None) -> dict[str, str]:
+    """MAILBOT_* settings for an in-process pipeline on the test IMAP server (and SMTP sink)."""
+    env = {"MAILBOT_INBOX": f"imap://{account.user}@{account.host}:{port or account.port}/{folder}",
+           "MAILBOT_IMAP_PASSWORD": account.password}
+    if sink is not None:
+        env["MAILBOT_OUTBOX"] = f"smtp://{sink.host}:{sink.port}"
+    return env
+
+
+def tuned(settings: Settings, section: str, **values: object) -> Settings:
+    """Settings with some keys of one config section replaced."""
+    from dataclasses import replace
+
+    part = getattr(settings.file, section).model_copy(update=values)
+    return replace(settings, file=settings.file.model_copy(update={section: part}))
