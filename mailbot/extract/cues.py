@@ -63,7 +63,7 @@ CANCELLATION = re.compile(
 UNSUBSCRIBE = re.compile(r"subskrypc|newslett|wypisa|mailing|otrzymywani|unsubscrib|powiadomie")
 # The cancellation is only partial or a change of person.
 REPLACEMENT = re.compile(r"\bw (?:jej|jego|ich) miejsce\b|\bzamiast\b|\bw zastepstwie\b|"
-                         r"\bzastapi\w*|\bzmian\w* osob\w*|\bzglaszam (?:pania|pana)\b")
+                         r"\bzastapi\w*|\bzmian\w* osob\w*")
 PARTIAL = re.compile(r"\bpozostal\w*|\bbez zmian\b|\bnadal\b")
 # Asks something.
 QUESTION = re.compile(
@@ -72,8 +72,8 @@ QUESTION = re.compile(
 )
 # The mail is about the event at all.
 EVENT = re.compile(r"konferencj|\budzial|zglosz|zglasz|\bzapis|rejestr|\buczestn|wydarzeni|"
-                   r"spotkani|wspolnie dla krakowa|\bconference|\bregistration|\bregister|"
-                   r"\battend")
+                   r"spotkani|wspolnie dla krakowa|\bconference\b|\bregister (?:for|to)\b|"
+                   r"\battend (?:the|your)\b")
 
 
 def registration_cue(folded: str) -> bool:

@@ -27,6 +27,9 @@ class Rec:
     reason: str = ""
 
 
+_CLAUSE_BREAK = re.compile(r" [–—-] |; |, (?:a|ale|natomiast) ")
+
+
 def _clauses(sentence: str) -> list[tuple[int, int]]:
     """Top-level clause spans (outside parentheses), split at dashes, semicolons, ', a/ale'."""
     spans: list[tuple[int, int]] = []
@@ -37,11 +40,11 @@ def _clauses(sentence: str) -> list[tuple[int, int]]:
         ch = sentence[i]
         depth += ch == "("
         depth -= ch == ")" and depth > 0
-        if depth == 0:
-            match = re.match(r" [–—-] |; |, (?:a|ale|natomiast) ", sentence[i:])
+        if depth == 0 and ch in " ;,":
+            match = _CLAUSE_BREAK.match(sentence, i)
             if match:
                 spans.append((start, i))
-                start = i + match.end()
+                start = match.end()
                 i = start
                 continue
         i += 1
@@ -85,15 +88,17 @@ def details(after: str, *, in_list: bool, office: frozenset[str]) -> tuple[str |
     return role, emails[0] if emails else None, phones[0] if phones else None
 
 
-def _excluded(sentence: str, mention: PersonMention, clauses: list[tuple[int, int]]) -> bool:
+def _excluded(sentence: str, mention: PersonMention,
+              clauses: list[tuple[int, int, bool]]) -> bool:
+    """Replaced ('zamiast Pana X'), a contact, or in a clause saying they will not come."""
     before = fold(sentence[max(0, mention.start - 30): mention.start])
     if cues.BEFORE_EXCLUDED.search(before + (" " + fold(mention.title) if mention.title else "")):
         return True
     if mention.title and cues.BEFORE_EXCLUDED.search(before):
         return True
-    for start, end in clauses:
+    for start, end, negative in clauses:
         if start <= mention.start < end:
-            return bool(cues.NEGATIVE.search(fold(sentence[start:end])))
+            return negative
     return False
 
 
@@ -122,7 +127,8 @@ def _outside_organisations(text: str, found: list[PersonMention]) -> list[Person
 
 def sentence_people(sentence: str, office: frozenset[str]) -> list[Rec]:
     """Attendees named in a registration sentence (not the replaced or withdrawn ones)."""
-    clauses = _clauses(sentence)
+    folded = fold(sentence)
+    clauses = [(s, e, bool(cues.NEGATIVE.search(folded, s, e))) for s, e in _clauses(sentence)]
     out: list[Rec] = []
     found = _outside_organisations(sentence, person_mentions(sentence, prefer=INLINE))
     previous_end = 0

@@ -67,12 +67,11 @@ def candidates(lines: Sequence[str], fields: Sequence[Field], subject: str,
             if name:
                 found.append(OrgGuess(name, 0.95, "form field"))
     for line in lines:
-        stripped = line.strip()
         for mention in mentions(line):
             name = clean_name(mention.name)
             if not name:
                 continue
-            whole = fold(stripped).strip(" .") == fold(line[mention.start:mention.end]).strip()
+            whole = not line[:mention.start].strip() and not line[mention.end:].strip(" .")
             confidence, reason = _context_confidence(line, mention, whole)
             found.append(OrgGuess(name, confidence, reason))
         for match in _GROUP_QUOTE.finditer(line):

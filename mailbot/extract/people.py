@@ -124,6 +124,10 @@ def _scan_lines(doc: Doc, used: set[int], office: frozenset[str]) -> _Scan:
     cue = self_flag = list_mode = weak_self = False
     current: int | None = None
     lines = doc.lines
+    # Index of the next non-blank line after each line (computed once: linear on long mail).
+    following_at = [len(lines)] * (len(lines) + 1)
+    for k in range(len(lines) - 1, -1, -1):
+        following_at[k] = k if lines[k].strip() else following_at[k + 1]
     for i, line in enumerate(lines):
         if i in used or not line.strip():
             list_mode = False
@@ -159,7 +163,8 @@ def _scan_lines(doc: Doc, used: set[int], office: frozenset[str]) -> _Scan:
             if i < doc.own_end and cues.WEAK_SELF.search(folded) and not found:
                 weak_self = True
         folded_line = fold(line)
-        following = next((x for x in lines[i + 1:] if x.strip()), "")
+        nxt = following_at[i + 1]
+        following = lines[nxt] if nxt < len(lines) else ""
         if _LIST_INTRO.match(folded_line):
             cue = list_mode = True
         elif line_cue and (line.rstrip().endswith(":") or is_list_item(following)

@@ -43,10 +43,11 @@ _QUOTE_CUT = re.compile(
     r"^[ \t]*-{2,}[ \t]*(?:wiadomość oryginalna|oryginalna wiadomość|original message)[ \t]*-{2,}"
     r"|^[ \t]*W dniu [^\n]{0,200}pisze:[ \t]*$"
     r"|^[ \t]*Dnia [^\n]{0,200}napisał\(a\):[ \t]*$"
-    r"|^[ \t]*On [^\n]{0,200}wrote:[ \t]*$"
-    r"|^[^\n]{0,200}\d[^\n]{0,200}napisał\(a\):[ \t]*$",
+    r"|^[ \t]*On [^\n]{0,200}wrote:[ \t]*$",
     re.I | re.M,
 )
+# Gmail's "śr., 26 lut 2014 o 10:00 Jan Kowalski <jan@x.pl> napisał(a):"
+_GMAIL_ATTRIBUTION = re.compile(r"\d.*napisał\(a\):\s*$", re.I)
 _FORWARD_SEP = re.compile(
     r"^[ \t]*-{2,}[ \t]*(?:wiadomość przekazana dalej|forwarded message|przekazana wiadomość)"
     r"[ \t]*-{2,}[ \t]*$|^[ \t]*Początek przekazywanej wiadomości:[ \t]*$",
@@ -90,6 +91,12 @@ def _cut_quotes(text: str, forward: bool) -> str:
     match = _QUOTE_CUT.search(text)
     if match:
         text = text[: match.start()]
+    position = 0
+    for line in text.splitlines(keepends=True):
+        if len(line) < 300 and line.rstrip().endswith("):") and _GMAIL_ATTRIBUTION.search(line):
+            text = text[:position]
+            break
+        position += len(line)
     # An Outlook reply block (two or more header lines in a row) starts the quoted part,
     # unless it is the header of a forwarded message (which is read as the sender's text).
     lines = text.splitlines()
@@ -187,13 +194,14 @@ def sentences(line: str) -> list[str]:
     parts: list[str] = []
     start = 0
     for match in _SENT_END.finditer(line):
-        before = line[start: match.start()]
+        # Only the end of the text before the break matters (and keeps this linear).
+        before = line[max(start, match.start() - 40): match.start()]
         word = re.search(r"([\w.]+)\.$", before)
         if word and word.group(1).lower() in _ABBREV:
             continue
         if re.search(r"\b[" + UPPER + r"]\.$", before):
             continue  # an initial, e.g. "R. Kania"
-        parts.append(before)
+        parts.append(line[start: match.start()])
         start = match.end()
     parts.append(line[start:])
     return [p for p in parts if p.strip()]

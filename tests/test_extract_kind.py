@@ -1,0 +1,95 @@
+"""The kind of a message from its text (and the classifier's robot verdict) and readability."""
+
+from __future__ import annotations
+
+import pytest
+from extract_support import mail, run
+
+from mailbot.extract import extract
+from mailbot.models import Kind
+
+
+@pytest.mark.parametrize("text", [
+    "Dzień dobry, zgłaszam Pana Jana Kowalskiego na konferencję. Fundacja Dobre Serce",
+    "Dzien dobry, zglaszam udzial pana Jana Kowalskiego. Fundacja Dobre Serce",
+    "Przesyłam poprawione zgłoszenie: Imię i nazwisko: Jan Kowalski",
+    "Chciałbym zapisać się na konferencję 7 marca. Proszę o potwierdzenie.",
+    "Hello, I would like to register myself for the conference. Jan Kowalski",
+])
+def test_registration(text: str) -> None:
+    assert run(text).kind is Kind.REGISTRATION
+
+
+@pytest.mark.parametrize("text", [
+    "Niestety rezygnujemy z udziału w konferencji. Fundacja Dobre Serce",
+    "Dzień dobry, niestety nie weźmiemy udziału w konferencji 7 marca.",
+    "Dzien dobry, niestety nie wezme dzis udzialu w konferencji. Przepraszam.",
+    "Musimy odwołać nasze zgłoszenie – nikt z Fundacji Lepsze Jutro nie przyjdzie.",
+    "Prosimy o wykreślenie z listy uczestników Pana Adama Kota.",
+    "We have to cancel our registration for the conference, sorry.",
+])
+def test_cancellation(text: str) -> None:
+    assert run(text).kind is Kind.CANCELLATION
+
+
+@pytest.mark.parametrize("text", [
+    "Czy z jednej organizacji można zgłosić cztery osoby na konferencję?",
+    "Nasza fundacja chciałaby wziąć udział w konferencji. Gdzie się odbędzie?",
+    "Czy mogę jeszcze zrezygnować z udziału w konferencji?",
+    # A partial cancellation is left to staff.
+    "Pan Adam Bąk nie weźmie udziału w konferencji, pozostałe osoby bez zmian.",
+])
+def test_question(text: str) -> None:
+    assert run(text).kind is Kind.QUESTION
+
+
+@pytest.mark.parametrize("text", [
+    "Twoja skrzynka pocztowa przekroczyła limit. Kliknij tutaj, aby ją zweryfikować.",
+    "Dziękuję za potwierdzenie, do zobaczenia 7 marca!",
+    "",
+])
+def test_other(text: str) -> None:
+    result = run(text)
+    assert result.kind is Kind.OTHER
+    assert result.readable
+
+
+def test_newsletter_unsubscribe_is_not_a_cancellation() -> None:
+    result = run("7 marca – konferencja dla organizacji. Aby zrezygnować z subskrypcji, kliknij.",
+                 headers=(("List-Unsubscribe", "<http://x.example/u>"),
+                          ("Precedence", "bulk")))
+    assert result.kind is Kind.OTHER
+
+
+def test_registration_in_list_mail_goes_to_review() -> None:
+    result = run("Zgłaszam Pana Jana Kowalskiego. Fundacja Dobre Serce",
+                 headers=(("List-Id", "<ngo.lists.example>"),))
+    assert result.kind is Kind.REGISTRATION
+    assert any(n.field == "kind" for n in result.low_confidence)
+
+
+def test_registering_and_withdrawing_without_replacement_goes_to_review() -> None:
+    result = run("Zgłaszam Pana Jana Kowalskiego. Pani Anna Nowak nie weźmie udziału. "
+                 "Fundacja Dobre Serce")
+    assert result.kind is Kind.REGISTRATION
+    assert [n.field for n in result.low_confidence] == ["kind"]
+
+
+def test_robot_kind_from_the_classifier_wins() -> None:
+    parsed = mail("Zgłaszam Pana Jana Kowalskiego. Fundacja Dobre Serce",
+                  headers=(("Auto-Submitted", "auto-replied"),))
+    result = extract(parsed)
+    assert result.kind is Kind.AUTO_REPLY
+    assert result.attendees == ()
+    assert "header:auto-submitted=auto-replied" in result.signals
+
+
+def test_mojibake_is_unreadable() -> None:
+    result = run("äĎÂŇÉĘ ÄĹÎŘ!\nîÁÄÓÉĚÁŔ ŇÁČŐÎĎË ÚÁ ĎŇĹÎÄŐ ÚÁĚŐ ÚÁ ĚŔÔÉĘ 2014 Ň.")
+    assert result.kind is Kind.OTHER
+    assert not result.readable
+
+
+def test_foreign_script_is_unreadable_for_the_office() -> None:
+    result = run("Добрий день! Надсилаю рахунок за оренду залу за лютий 2014 р.")
+    assert not result.readable

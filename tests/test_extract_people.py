@@ -1,0 +1,176 @@
+"""Attendees from free text, lists, tables and forms; roles; changes of person; the sender."""
+
+from __future__ import annotations
+
+from extract_support import names, run
+
+from mailbot.models import Kind, Person
+
+
+def test_inline_declined_names_with_roles_in_parentheses() -> None:
+    result = run("Dzień dobry,\nw imieniu Fundacji Srebrny Wiek zgłaszam udział Pani Ewy Mazur "
+                 "(koordynatorka wolontariatu, e-mail: e.mazur@srebrnywiek.org.pl) w konferencji.\n"
+                 "\nPozdrawiam\nKrzysztof Bielecki\nPrezes Fundacji Srebrny Wiek\n"
+                 "tel. kom. +48 698 201 334",
+                 from_name="Krzysztof Bielecki", from_addr="k.bielecki@srebrnywiek.org.pl")
+    # The sender does not attend: only the person the text registers.
+    assert result.attendees == (Person("Ewa Mazur", "koordynatorka wolontariatu",
+                                       "e.mazur@srebrnywiek.org.pl", None),)
+    assert result.contact.name == "Krzysztof Bielecki"
+    assert result.contact.phone == "+48698201334"
+
+
+def test_wraz_z_names_in_the_instrumental() -> None:
+    result = run("Zgłaszam Pana Jacka Placka (skarbnik) wraz z Panią Agnieszką Nowak-Kowalską "
+                 "(członkini zarządu). Fundacja Dobre Serce")
+    assert names(result) == {"Jacek Placek", "Agnieszka Nowak-Kowalska"}
+    roles = {p.name: p.role for p in result.attendees}
+    assert roles["Agnieszka Nowak-Kowalska"] == "członkini zarządu"
+
+
+def test_change_of_person_lists_only_the_newcomer() -> None:
+    result = run("Dzień dobry, uprzejmie informuję o zmianie osoby. Pani Ewa Mazur z powodu "
+                 "choroby nie będzie mogła uczestniczyć – w jej miejsce zgłaszam Panią Joannę "
+                 "Sikorę (wolontariuszka, tel. 512 090 877).\nPozdrawiam\nJan Kowalski\n"
+                 "Fundacja Srebrny Wiek")
+    assert result.kind is Kind.REGISTRATION
+    assert result.attendees == (Person("Joanna Sikora", "wolontariuszka", None, "+48512090877"),)
+
+
+def test_zamiast_pana_x_przyjdzie_pani_y() -> None:
+    result = run("Witam, zamiast Pana Jana Nowaka przyjdzie Pani Ewa Zielińska (wiceprezes).\n"
+                 "Fundacja Dobre Serce")
+    assert result.kind is Kind.REGISTRATION
+    assert names(result) == {"Ewa Zielińska"}
+
+
+def test_w_zastepstwie_excludes_the_replaced_person() -> None:
+    result = run("W zastępstwie Pani Anny Nowak zgłaszam Pana Piotra Zielińskiego. "
+                 "Stowarzyszenie Razem dla Nowej Huty")
+    assert names(result) == {"Piotr Zieliński"}
+
+
+def test_person_named_only_by_role_goes_to_review() -> None:
+    result = run("Dzień dobry, na konferencję przyjdzie nasz skarbnik, nazwisko podamy jutro.\n"
+                 "Klub Sportowy Wisełka", from_name=None, from_addr="klub@wiselka.pl")
+    assert result.kind is Kind.REGISTRATION
+    assert result.attendees == (Person(None, "skarbnik"),)
+    assert any(n.field == "attendees" for n in result.low_confidence)
+
+
+def test_sender_attends_with_oraz_siebie() -> None:
+    result = run("Stowarzyszenie Bliżej Siebie zgłasza udział. Na konferencję zgłaszam Pana "
+                 "Grzegorza Pietrzyka (prezes zarządu) oraz siebie.\n\nPozdrawiam serdecznie\n\n"
+                 "Monika Jurek\nSekretarz Zarządu\ntel. 012 633 48 90",
+                 from_name="Monika Jurek", from_addr="monika.jurek@blizejsiebie.org.pl")
+    people = {p.name: p for p in result.attendees}
+    assert set(people) == {"Grzegorz Pietrzyk", "Monika Jurek"}
+    # The sender's own details go to the sender as attendee.
+    assert people["Monika Jurek"] == Person("Monika Jurek", "sekretarz zarządu",
+                                            "monika.jurek@blizejsiebie.org.pl", "+48126334890")
+    assert people["Grzegorz Pietrzyk"].email is None
+
+
+def test_sender_is_not_an_attendee_unless_the_text_says_so() -> None:
+    result = run("Fundacja Most Sztuki zgłasza udział Pana Adama Kota.\nPozdrawiam\nJan Kowalski")
+    assert names(result) == {"Adam Kot"}
+
+
+def test_generic_shared_address_is_not_given_to_the_sender() -> None:
+    result = run("Zgłaszam swój udział w konferencji.\nPozdrawiam\nAnna Lis\nFundacja Zielona",
+                 from_name="Fundacja Zielona", from_addr="biuro@zielona.org.pl")
+    assert result.attendees == (Person("Anna Lis", None, None, None),)
+
+
+def test_list_items_after_a_registration_sentence() -> None:
+    result = run("Fundacja Most Sztuki zglasza udzial nastepujacych osob:\n"
+                 "- Marta Sobczyk - prezes fundacji, tel. 660 482 913\n"
+                 "- Adam Kot - sekretarz, tel. 884 205 317\n\nPozdrawiam\nMarta Sobczyk",
+                 from_name="marta.sobczyk", from_addr="marta.sobczyk@op.pl")
+    assert set(result.attendees) == {
+        Person("Marta Sobczyk", "prezes fundacji", "marta.sobczyk@op.pl", "+48660482913"),
+        Person("Adam Kot", "sekretarz", None, "+48884205317"),
+    }
+    assert result.contact.name == "Marta Sobczyk"
+
+
+def test_list_item_continuation_line_and_wrapped_email() -> None:
+    result = run("Do udziału zgłaszamy następujące osoby:\n"
+                 "1. dr hab. Andrzej Górecki – przewodniczący Zarządu, tel. 606 782 130,\n"
+                 "a.gorecki@tmz.krakow.pl\n2. mgr Elżbieta Wróbel-Kos – sekretarz Zarządu\n\n"
+                 "Towarzystwo Miłośników Zabłocia")
+    people = {p.name: p for p in result.attendees}
+    assert people["Andrzej Górecki"] == Person("Andrzej Górecki", "przewodniczący zarządu",
+                                               "a.gorecki@tmz.krakow.pl", "+48606782130")
+    assert people["Elżbieta Wróbel-Kos"].role == "sekretarz zarządu"
+
+
+def test_several_people_on_one_line_and_role_first() -> None:
+    result = run("Zgłaszamy następujące osoby:\nJan Nowak (prezes), Anna Lis (skarbnik)\n"
+                 "- prezes zarządu: Piotr Zieliński\n\nFundacja Dobre Serce")
+    roles = {p.name: p.role for p in result.attendees}
+    assert roles == {"Jan Nowak": "prezes", "Anna Lis": "skarbnik",
+                     "Piotr Zieliński": "prezes zarządu"}
+
+
+def test_aligned_table_from_html() -> None:
+    result = run("Fundacja Teatralna zgłasza udział następujących osób:\n"
+                 "Lp.  Imię i nazwisko     Funkcja            Telefon         E-mail\n"
+                 "1.   Jolanta Brzezińska  Prezes Fundacji    601 455 090     j.b@scena.pl\n"
+                 "2.   Paweł Kurek         kierownik biura    0 12 656 44 10  p.kurek@scena.pl\n")
+    assert set(result.attendees) == {
+        Person("Jolanta Brzezińska", "prezes fundacji", "j.b@scena.pl", "+48601455090"),
+        Person("Paweł Kurek", "kierownik biura", "p.kurek@scena.pl", "+48126564410"),
+    }
+
+
+def test_table_in_an_attachment_with_separate_name_columns() -> None:
+    form = ("Nazwa organizacji | Fundacja Spinacz\nImię | Nazwisko | Funkcja | Telefon\n"
+            "Anna | Hajduk | Prezes Zarządu | 12 307 44 90\n")
+    result = run("W załączeniu przesyłam formularz zgłoszeniowy.", attachment=form)
+    assert result.attendees == (Person("Anna Hajduk", "prezes zarządu", None, "+48123074490"),)
+    assert result.organisation.name == "Fundacja Spinacz"
+
+
+def test_pseudo_form_with_several_participants() -> None:
+    result = run("Nazwa organizacji: Małopolski Oddział Stowarzyszenia Trenerów Pływania\n\n"
+                 "Uczestnik 1\nImię i nazwisko: Łukasz Grabowski\nFunkcja: Prezes Oddziału\n"
+                 "Telefon: 0048 601 302 447\n\nUczestnik 2\nImię i nazwisko: DOROTA MICHALAK-ŻAK\n"
+                 "Funkcja: Skarbnik\nTelefon: (0-12) 429 17 05\n"
+                 "E-mail: dorota.michalak@trenerzyplywania.org.pl\n")
+    assert set(result.attendees) == {
+        Person("Łukasz Grabowski", "prezes oddziału", None, "+48601302447"),
+        Person("Dorota Michalak-Żak", "skarbnik", "dorota.michalak@trenerzyplywania.org.pl",
+               "+48124291705"),
+    }
+
+
+def test_forwarded_registration_is_read_inside_the_forward() -> None:
+    text = ("Dzień dobry,\nprzesyłam dalej zgłoszenie od Pani Prezes naszej fundacji.\n\n"
+            "Pozdrawiam\nJacek Wrona\ntel. 697 304 221\n\n"
+            "---------- Wiadomość przekazana dalej ----------\n"
+            "Od: Renata Czech <renata.czech@pracowniamlodych.pl>\nData: 4 marca 2014 10:58\n"
+            "Temat: Zgłoszenie\nDo: Jacek Wrona <jacek.wrona@gmail.com>\n\n"
+            "Fundacja Pracownia Młodych zgłasza udział w konferencji:\n"
+            "- Renata Czech – prezes zarządu, tel. 501 667 092\n- Jacek Wrona – wolontariusz\n\n"
+            "Renata Czech\nPrezes Zarządu Fundacji Pracownia Młodych\n")
+    result = run(text, subject="Fwd: Zgłoszenie", from_name="Jacek Wrona",
+                 from_addr="jacek.wrona@gmail.com")
+    people = {p.name: p for p in result.attendees}
+    assert set(people) == {"Renata Czech", "Jacek Wrona"}
+    assert people["Jacek Wrona"] == Person("Jacek Wrona", "wolontariusz", "jacek.wrona@gmail.com",
+                                           "+48697304221")
+    assert result.contact.name == "Jacek Wrona"
+    assert result.organisation.name == "Fundacja Pracownia Młodych"
+
+
+def test_names_inside_an_organisation_name_are_not_people() -> None:
+    result = run("Fundacja im. Jana Pawła II zgłasza Pana Prezesa Adama Nowaka.")
+    assert result.attendees == (Person("Adam Nowak", "prezes", None, None),)
+
+
+def test_withdrawn_people_are_not_attendees_of_a_cancellation() -> None:
+    result = run("Niestety Fundacja Most Sztuki nie weźmie udziału w konferencji. Prosimy o "
+                 "wykreślenie z listy uczestników Pani Marty Sobczyk i Pana Adama Kota.")
+    assert result.kind is Kind.CANCELLATION
+    assert result.attendees == ()
