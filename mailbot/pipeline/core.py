@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -24,11 +25,11 @@ from mailbot.limits import Limits, check_limits
 from mailbot.models import Action, Decision, Kind, OutgoingMail
 from mailbot.outbox import Transport, open_transport
 from mailbot.pipeline.readers import ReaderPool, ReadJob, ReadResult
-from mailbot.plan import Answer, Plan, our_message_ids, plan_message
+from mailbot.plan import Answer, Plan, plan_message
 from mailbot.reading import Reading, read_message
 from mailbot.registry import Capacity
 from mailbot.render import AnswerRequest, Renderer
-from mailbot.store import Store, StoredMessage, dumps, iso
+from mailbot.store import OutboxRow, Store, StoredMessage, dumps, iso
 
 log = logging.getLogger("mailbot.pipeline")
 
