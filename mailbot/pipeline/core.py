@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mailbot import failpoints
+from mailbot.bounces import BounceReport, looks_like_bounce, read_bounce, undelivered
 from mailbot.config import Settings
 from mailbot.contract import contract_object
 from mailbot.decide import AnswerFacts, gate
@@ -159,24 +160,39 @@ class Pipeline:
     # -- process ---------------------------------------------------------------------------
 
     def process(self, report: CycleReport, limit: int = 100000, chunk: int = 64) -> None:
-        """Read waiting messages in worker processes (time-bounded), then commit one by one."""
-        pending = self.store.pending(limit)
-        for start in range(0, len(pending), chunk):
-            messages = pending[start:start + chunk]
-            readable = []
-            for message in messages:
-                reason = check_limits(message.raw, self.limits)
-                if reason is None:
-                    readable.append(message)
-                else:
-                    # Hostile or broken mail: stored as it came, parked for a person, never parsed.
-                    self.store.park(message.id, f"limit: {reason}", self.clock())
-                    report.processed += 1
-                    report.count(str(Action.REVIEW))
-            results = self.readers.read_all([ReadJob(m.raw, m.internaldate, self.settings.deadline)
-                                             for m in readable])
-            for message, result in zip(readable, results, strict=True):
+        """Read waiting messages in worker processes (time-bounded), then commit one by one.
+
+        Messages are loaded a chunk at a time, so memory stays flat however long the backlog,
+        and the workers read the next chunk while this process commits the current one.
+        """
+        ids = [int(r["id"]) for r in self.store.query(
+            "select id from messages where state = 'received' order by id limit ?", [limit])]
+        batches: deque[list[StoredMessage]] = deque()
+
+        def jobs() -> Iterator[list[ReadJob]]:
+            for start in range(0, len(ids), chunk):
+                batches.append(self._readable(report, ids[start:start + chunk]))
+                yield [ReadJob(m.raw, m.internaldate, self.settings.deadline) for m in batches[-1]]
+
+        for results in self.readers.read_ahead(jobs()):
+            for message, result in zip(batches.popleft(), results, strict=True):
                 self._commit(report, message, result)
+
+    def _readable(self, report: CycleReport, ids: list[int]) -> list[StoredMessage]:
+        readable = []
+        for message_id in ids:
+            message = self.store.message(message_id)
+            if message.state != "received":
+                continue
+            reason = check_limits(message.raw, self.limits)
+            if reason is None:
+                readable.append(message)
+            else:
+                # Hostile or broken mail: stored as it came, parked for a person, never parsed.
+                self.store.park(message.id, f"limit: {reason}", self.clock())
+                report.processed += 1
+                report.count(str(Action.REVIEW))
+        return readable
 
     def _commit(self, report: CycleReport, message: StoredMessage, result: ReadResult) -> None:
         if result.reading is None:
@@ -243,6 +259,11 @@ class Pipeline:
         capacity = Capacity(event.capacity_total, event.capacity_per_organisation)
         now = self.clock()
         suffix = f"-r{now.strftime('%Y%m%d%H%M%S')}" if resend else ""
+        bounced, report = self.bounced_answers(message, reading)
+        if bounced and decision.answer:
+            # A returned answer of ours is never answered, whatever its text looked like.
+            decision = replace(decision, answer=False, reasons=(
+                *decision.reasons, "no automatic answer: a bounce of our own answer"))
         with self.store.transaction() as db:
             plan = plan_message(message.id, reading.extraction, decision, self.store.registrations(),
                                 self.store.waiting_order(), capacity, source=source)
@@ -266,11 +287,23 @@ class Pipeline:
                                       header_message_id=mail.message_id, data=mail.data, now=now,
                                       message_id=message.id, registration_id=answer_reg) is not None:
                     queued += 1
-            if reading.extraction.kind is Kind.BOUNCE:
-                self.store.mark_bounced(our_message_ids(message.raw), message.id, now)
+            if bounced and report is not None:
+                failed = ", ".join(report.permanent[:3])
+                self.store.mark_bounced(bounced, message.id, now,
+                                        f"odbita: zwrot w wiadomości #{message.id}"
+                                        + (f" ({failed})" if failed else ""))
             self.store_outcome(db, message, reading, decision, plan, registration_id, now)
         failpoints.reached("after_process_commit")
         return Outcome(str(decision.action), queued)
+
+    def bounced_answers(self, message: StoredMessage,
+                        reading: Reading) -> tuple[tuple[str, ...], BounceReport | None]:
+        """Our answers this message returns as undelivered (DSN, NDR or a classified bounce)."""
+        classified = reading.extraction.kind is Kind.BOUNCE
+        if not classified and not looks_like_bounce(message.raw):
+            return (), None
+        report = read_bounce(message.raw)
+        return undelivered(report, classified_bounce=classified), report
 
     def preview(self, message_id: int) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         """The stored reading of a message and what the current rules read now."""
@@ -327,9 +360,12 @@ class Pipeline:
 
     def send(self, report: CycleReport) -> None:
         """Send due answers; a crash after DATA started leaves the row in_doubt, never resent."""
-        rows = self.store.claim_due(self.clock())
-        if not rows:
-            return
+        # Claimed 100 at a time, one connection each; until none is due (a backlog's answers
+        # would otherwise wait one poll interval per hundred).
+        while rows := self.store.claim_due(self.clock()):
+            self._send_rows(report, rows)
+
+    def _send_rows(self, report: CycleReport, rows: list[OutboxRow]) -> None:
         transport = self._transport_factory()
         sender = self.settings.event.reply_from
         retry = self.settings.file.outbox.retry_minutes
