@@ -6,8 +6,8 @@ import contextlib
 import logging
 import os
 import resource
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -45,6 +45,10 @@ def _init_worker() -> None:
                  deadline=datetime.fromisoformat("2014-03-05T23:59:59+01:00"))
 
 
+def _noop() -> None:
+    return None
+
+
 def _read(job: ReadJob) -> Reading:
     return read_message(job.raw, internaldate=job.internaldate, deadline=job.deadline)
 
@@ -76,11 +80,54 @@ class ReaderPool:
             process.kill()
         pool.shutdown(wait=True, cancel_futures=True)
 
-    def read_all(self, jobs: Sequence[ReadJob]) -> list[ReadResult]:
+    def warm(self) -> None:
+        """Start the workers now (imports, morphology dictionary), not on the first message."""
+        pool = self._executor()
+        for _ in range(self.workers):
+            pool.submit(_noop)
+
+    def read_ahead(self, chunks: Iterable[Sequence[ReadJob]]) -> Iterator[list[ReadResult]]:
+        """The results of each chunk in turn, the next chunk being read while the caller
+        handles this one: the parent's commits and the workers' reading overlap."""
+        it = iter(chunks)
+        current = next(it, None)
+        submitted = self._submit(current) if current is not None else None
+        while current is not None:
+            results = self._collect(current, submitted)
+            following = next(it, None)
+            submitted = self._submit(following) if following is not None else None
+            yield results
+            current = following
+
+    def _submit(self, jobs: Sequence[ReadJob]) -> tuple[ProcessPoolExecutor, list[Future[Reading]]] | None:
+        try:
+            pool = self._executor()
+            return pool, [pool.submit(self.reader, job) for job in jobs]
+        except BrokenProcessPool:
+            self._kill()
+            return None
+
+    def _collect(self, jobs: Sequence[ReadJob],
+                 submitted: tuple[ProcessPoolExecutor, list[Future[Reading]]] | None) -> list[ReadResult]:
+        if submitted is None or submitted[0] is not self._pool:
+            return self.read_all(jobs)
+        results: list[ReadResult] = []
+        for future in submitted[1]:
+            try:
+                results.append(ReadResult(future.result(timeout=self.seconds * 2 + 5)))
+            except (FutureTimeout, BrokenProcessPool, CancelledError):
+                # Stuck or dead: renew the pool; the first unfinished job is the likely culprit.
+                self._kill()
+                return results + self.read_all(jobs[len(results):], solo=True)
+            except Exception as exc:  # the message itself broke the reader
+                results.append(ReadResult(None, f"{type(exc).__name__}: {exc}"[:300]))
+        return results
+
+    def read_all(self, jobs: Sequence[ReadJob], *, solo: bool = False) -> list[ReadResult]:
+        """Read every job; a crash or timeout kills the pool and the rest are tried again,
+        one at a time (solo) until the culprit is found, then in batches again."""
         results: list[ReadResult | None] = [None] * len(jobs)
         pending = list(range(len(jobs)))
-        # A crash or timeout kills the pool; the rest are tried again, one at a time if need be.
-        solo = False
         while pending:
             batch = pending[:1] if solo else pending
             futures: list[tuple[int, Future[Reading]]] = []
