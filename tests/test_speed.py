@@ -1,0 +1,117 @@
+"""The speed work keeps the guarantees: the registrations cache, read-ahead, chunked processing,
+and sending every due answer in one cycle."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from e2e_support import devset, make_settings, pipeline_for
+from slow_reader import misbehaving_read
+
+from mailbot.inbox import seed_maildir
+from mailbot.models import Contact, Organisation, Person
+from mailbot.pipeline import CycleReport
+from mailbot.pipeline.readers import ReaderPool, ReadJob
+from mailbot.registry import Registration
+from mailbot.store import Store
+
+NOW = datetime(2014, 3, 4, 9, 0, tzinfo=UTC)
+DEADLINE = datetime.fromisoformat("2014-03-05T23:59:59+01:00")
+
+
+def registration(name: str, person: str) -> Registration:
+    return Registration(None, Organisation(name, None, None, None), "confirmed", "email",
+                        Contact(person, None, None), ("culture",), (Person(person, None, None, None),))
+
+
+def rolled_back(store: Store) -> None:
+    with store.transaction() as db:
+        store.save_registration(db, registration("Fundacja B", "Ewa Kot"), now=NOW, actor="t",
+                                action="create")
+        raise RuntimeError("abort")
+
+
+def names(store: Store) -> list[str | None]:
+    return [r.organisation.name for r in store.registrations()]
+
+
+def test_registrations_cache_follows_own_writes_rollbacks_and_other_connections(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    ours, other = Store(path), Store(path)
+    try:
+        assert names(ours) == []
+        with ours.transaction() as db:
+            first = ours.save_registration(db, registration("Fundacja A", "Jan Nowak"), now=NOW,
+                                           actor="t", action="create")
+        assert names(ours) == ["Fundacja A"]
+        # An update in place keeps its position and shows the new people.
+        with ours.transaction() as db:
+            ours.save_registration(db, replace(registration("Fundacja A", "Anna Lis"), id=first),
+                                   now=NOW, actor="t", action="update")
+        assert [p.name for p in ours.registrations()[0].attendees] == ["Anna Lis"]
+        # A rolled-back write never shows.
+        with pytest.raises(RuntimeError):
+            rolled_back(ours)
+        assert names(ours) == ["Fundacja A"]
+        # Another connection's commit (a staff command in another process) is seen.
+        with other.transaction() as db:
+            other.save_registration(db, registration("Fundacja C", "Piotr Wilk"), now=NOW,
+                                    actor="t", action="create")
+        assert names(ours) == ["Fundacja A", "Fundacja C"]
+        assert ours.registrations() == ours.registrations("1 = 1 and 1 = 1")
+    finally:
+        ours.close()
+        other.close()
+
+
+GOOD = (b"From: Jan Kowalski <jan@x.pl>\r\nSubject: test\r\nMessage-ID: <ok-%d@x.pl>\r\n\r\n"
+        b"Zgloszenie\r\n")
+
+
+def test_read_ahead_gives_each_chunk_in_order_and_survives_a_dying_worker() -> None:
+    pool = ReaderPool(seconds_per_message=2.0, reader=misbehaving_read)
+    chunks = [[ReadJob(GOOD % 1, None, DEADLINE), ReadJob(b"RAISE", None, DEADLINE)],
+              [ReadJob(b"DIE", None, DEADLINE), ReadJob(GOOD % 2, None, DEADLINE)],
+              [ReadJob(GOOD % 3, None, DEADLINE)]]
+    try:
+        got = list(pool.read_ahead(iter(chunks)))
+    finally:
+        pool.close()
+    assert [len(r) for r in got] == [2, 2, 1]
+    ids = [[r.reading.parsed.message_id if r.reading else r.error for r in chunk] for chunk in got]
+    assert ids[0][0] == "<ok-1@x.pl>"
+    assert "ValueError" in str(ids[0][1])
+    assert "died" in str(ids[1][0])
+    assert ids[1][1] == "<ok-2@x.pl>"
+    assert ids[2] == ["<ok-3@x.pl>"]
+
+def test_small_chunks_process_everything_and_one_send_clears_the_queue(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, {})
+    pipeline, store = pipeline_for(settings)
+    try:
+        assert pipeline.cycle().fetched == 0
+        messages = devset()
+        seed_maildir(tmp_path / "inbox", [(m.raw, m.received) for m in messages])
+        report = CycleReport()
+        pipeline.poll(report)
+        pipeline.process(report, chunk=3)
+        assert report.processed == len(messages)
+        assert not report.errors
+        assert store.scalar("select count(*) from messages where state = 'received'") == 0
+        queued = store.scalar("select count(*) from outbox where state = 'queued'")
+        assert queued > 0
+        # More than one claim's worth (100) of due answers: all go out in one send.
+        with store.transaction() as db:
+            for n in range(120):
+                store.enqueue(db, key=f"extra-{n}", kind="confirmation", to_addr=f"p{n}@x.pl",
+                              subject="s", header_message_id=f"<extra-{n}@x>",
+                              data=b"Subject: s\r\n\r\nx\r\n", now=pipeline.clock())
+        pipeline.send(report)
+        assert report.sent == queued + 120
+        assert store.scalar("select count(*) from outbox where state != 'sent'") == 0
+    finally:
+        pipeline.close()
+        store.close()
