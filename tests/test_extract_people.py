@@ -174,3 +174,56 @@ def test_withdrawn_people_are_not_attendees_of_a_cancellation() -> None:
                  "wykreślenie z listy uczestników Pani Marty Sobczyk i Pana Adama Kota.")
     assert result.kind is Kind.CANCELLATION
     assert result.attendees == ()
+
+
+def test_sender_registers_self_and_a_colleague() -> None:
+    result = run("Dzień dobry,\nchciałabym zgłosić siebie oraz koleżankę, Panią Annę Wiśniewską.\n"
+                 "Reprezentujemy Fundację Kobiety Przedsiębiorcze.\nAnna Lewandowska\n"
+                 "koordynatorka programu\n604 555 666",
+                 from_name="Anna Lewandowska", from_addr="anna.lewandowska@fkp.org.pl")
+    assert set(result.attendees) == {
+        Person("Anna Wiśniewska", None, None, None),
+        Person("Anna Lewandowska", "koordynatorka programu", "anna.lewandowska@fkp.org.pl",
+               "+48604555666"),
+    }
+
+
+def test_named_person_and_one_named_only_by_role() -> None:
+    result = run("Dzień dobry, potwierdzam naszą obecność – będę ja (Piotr Lis, prezes) oraz "
+                 "nasza księgowa. Pozdrawiam, Piotr Lis, Fundacja Dom Otwarty",
+                 from_name="Piotr Lis", from_addr="piotr@domotwarty.pl")
+    assert set(result.attendees) == {Person("Piotr Lis", "prezes", "piotr@domotwarty.pl", None),
+                                     Person(None, "księgowa")}
+    assert any(n.field == "attendees" for n in result.low_confidence)
+    assert result.organisation.name == "Fundacja Dom Otwarty"
+
+
+def test_role_of_a_named_person_is_not_a_second_person() -> None:
+    result = run("Dzień dobry, w konferencji weźmie udział nasza prezes Pani Joanna Kaczmarek. "
+                 "Fundacja Pomocy Dzieciom", from_name="Marek Nowicki", from_addr="m@fpd.pl")
+    assert result.attendees == (Person("Joanna Kaczmarek", "prezes"),)
+
+
+def test_colleague_title_and_one_line_signature_with_role() -> None:
+    result = run("W odpowiedzi na zaproszenie informuję, że ze strony Polskiego Towarzystwa "
+                 "Turystyczno-Krajoznawczego Oddział Kraków w konferencji weźmie udział kol. "
+                 "Zbigniew Sowa, członek zarządu.\nZ poważaniem\nMaria Dąbrowska, sekretarz",
+                 from_name="PTTK Kraków", from_addr="pttk@pttk.example.pl")
+    assert result.attendees == (Person("Zbigniew Sowa", "członek zarządu"),)
+    assert result.contact.name == "Maria Dąbrowska"
+    assert result.organisation.name == \
+        "Polskie Towarzystwo Turystyczno-Krajoznawcze Oddział Kraków"
+
+
+def test_writer_attends_as_the_representative() -> None:
+    result = run("Szanowni Państwo,\nzgłaszam udział w konferencji jako przedstawiciel Związku "
+                 "Harcerstwa Polskiego.\nhm. Tomasz Jabłoński\ndrużynowy",
+                 from_name="Tomasz Jabłoński", from_addr="t.jablonski@zhp.pl")
+    assert result.attendees == (Person("Tomasz Jabłoński", "drużynowy", "t.jablonski@zhp.pl"),)
+
+
+def test_signature_phone_on_the_name_line() -> None:
+    result = run("Na konferencję zgłaszamy Jana Kowalskiego i Annę Nowak z Fundacji Dobry Start.\n"
+                 "--\nEwa Kot | GSM: 600 700 800", from_name="Ewa Kot", from_addr="e@ds.pl")
+    assert names(result) == {"Jan Kowalski", "Anna Nowak"}
+    assert (result.contact.name, result.contact.phone) == ("Ewa Kot", "+48600700800")

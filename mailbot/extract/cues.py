@@ -21,7 +21,10 @@ REGISTRATION = re.compile(
     r"|(?<!nie )\bprzyjd(?:e|zie|ziemy|a)\b"
     r"|\bwraz z\b[^.\n]{0,40}\b(?:pan|pani|p\.)"
     r"|\b(?:i|we) would like to register\b|\bplease register\b|\bregister(?:ing)? (?:for|to) the"
-    r"|\b(?:i|we) will attend\b",
+    r"|\b(?:i|we) will attend\b"
+    r"|\bpotwierdzam\w* (?:nasza |moja |swoja )?obecnosc|(?<!nie )\bbed(?:e|ziemy) obecn\w*"
+    r"|(?<!nie )\bbede ja\b|\bpotwierdzam\w* (?:moj |swoj |nasz )?udzial"
+    r"|(?<!nie )\bbed(?:e|ziemy) reprezentowac|\breprezentowac bed(?:e|ziemy)",
 )
 # The sender says they attend themselves.
 SELF = re.compile(
@@ -31,10 +34,15 @@ SELF = re.compile(
     r"|(?<!nie )\bprzyjde\b"
     r"|\bchcial(?:bym|abym) (?:wziac udzial|uczestniczyc|przyjsc)"
     r"|\bja oraz\b|\boraz ja\b|\bi ja\b|\bmnie oraz\b|\bregister myself\b|\bi will attend\b"
+    r"|\b(?:zglosic|zapisac|zarejestrowac|zglaszam|zapisuje|rejestruje) (?:rowniez |takze )?siebie\b"
+    r"|\bpotwierdzam\w* (?:moja |swoja )?obecnosc|(?<!nie )\bbede obecn\w*|(?<!nie )\bbede ja\b"
+    r"|\bpotwierdzam (?:moj |swoj )?udzial|(?<!nie )\bbede reprezentowac|\breprezentowac bede"
+    r"|\bzglaszam (?:moj |swoj )?udzial\b[^.]{0,80}\bjako (?:przedstawiciel|reprezentant|czlon)"
 )
 # "Zgłaszam udział w konferencji." with nobody else named: the writer means themself.
 WEAK_SELF = re.compile(r"\bzglaszam (?:moj |swoj )?udzial w (?:konferencji|spotkaniu|wydarzeniu)"
-                       r"(?![^.:]*\b(?:osob|przedstawiciel|czlonk|pracownik|nastepujac))[^:]*$")
+                       r"(?![^.:]*\b(?:osob|przedstawicieli|czlonkow|pracownikow|nastepujac))"
+                       r"[^:]*$")
 # A clause about someone who will NOT attend (they are not attendees).
 NEGATIVE = re.compile(
     r"\bnie (?:bedzie|bede|bedziemy|moze|moge|mozemy|wezmie|wezme|wezmiemy|przyjdzie|"

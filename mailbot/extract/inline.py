@@ -158,13 +158,34 @@ def _genitive(word: str) -> bool:
     return any("gen" in r.cases and r.pos in ("subst", "adj") for r in readings(word.lower()))
 
 
+_POSSESSIVE_ROLE = re.compile(r"(?i)\b(?:nasz|nasza|naszego|naszą|nasza|naszej|nasze)\s+"
+                              r"([^\W\d_]+(?:\s+[^\W\d_]+)?)")
+
+
+def possessive_roles(sentence: str) -> list[Rec]:
+    """'… oraz nasza księgowa': a person named only by role next to named people."""
+    out: list[Rec] = []
+    for match in _POSSESSIVE_ROLE.finditer(sentence):
+        words = match.group(1).split()
+        if words and is_role_word(words[0]):
+            end = 2 if len(words) > 1 and _genitive(words[1]) and words[1][:1].islower() \
+                and words[1].lower() not in ("pani", "pana", "pan") else 1
+            after = sentence[match.start(1):].split(None, end)[end:]
+            if after and (after[0][:1].isupper() or fold(after[0]).startswith(("pan", "p."))):
+                continue  # "nasza prezes Pani Joanna Kaczmarek": the role of a named person
+            role = normalise_role(" ".join(words[:end]))
+            if role:
+                out.append(Rec(None, role, None, None, 0.4, "named only by role"))
+    return out
+
+
 def role_only(sentence: str) -> list[Rec]:
     """'udział dwóch osób (prezes zarządu oraz koordynator wolontariuszy)': people without names."""
     out: list[Rec] = []
     for part in re.split(r",|;|\(|\)|\boraz\b|\bi\b|\ba także\b|\s[–—-]\s", sentence):
         words = part.split()
         for i, word in enumerate(words):
-            if is_role_word(word):
+            if is_role_word(word) and not (i and words[i - 1].lower() == "jako"):
                 # The role and its genitive complements: "koordynator wolontariuszy".
                 end = i + 1
                 while end < len(words) and end < i + 3 and _genitive(words[end].strip(".")):

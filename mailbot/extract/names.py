@@ -23,7 +23,8 @@ TITLES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "pania": (frozenset({"f"}), frozenset({"acc", "inst", "nom"})),
 }
 NEUTRAL_TITLES = frozenset({"p", "dr", "hab", "mgr", "inż", "inz", "prof", "ks", "lic", "mr", "mrs",
-                            "ms", "dyr", "red", "doc", "płk", "mec"})
+                            "ms", "dyr", "red", "doc", "płk", "mec", "kol", "hm", "phm", "pwd",
+                            "dh", "dhna"})
 _COMMON_ANY = COMMON | frozenset(plain(n) for n in COMMON)
 INLINE = ("gen", "acc", "inst", "nom", "dat", "loc", "voc")
 NOMINATIVE = ("nom", "gen", "acc", "inst", "dat", "loc", "voc")

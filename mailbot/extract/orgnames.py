@@ -77,7 +77,8 @@ def _adjective_nominative(word: str, head: HeadForm) -> str | None:
 
 
 def _is_adjective(word: str) -> bool:
-    options = readings(word.lower())
+    # "Turystyczno-Krajoznawczego": the last part carries the case.
+    options = readings(word.lower().rsplit("-", 1)[-1])
     if not options:
         return True  # unknown (e.g. without diacritics): the suffix decides
     return any(r.pos in ("adj", "pact", "ppas") and r.lemma not in _PRONOUNS for r in options)

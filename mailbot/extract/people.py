@@ -8,7 +8,14 @@ from dataclasses import dataclass, replace
 
 from mailbot.extract import cues
 from mailbot.extract.forms import Field, Table
-from mailbot.extract.inline import Rec, details, item_people, role_only, sentence_people
+from mailbot.extract.inline import (
+    Rec,
+    details,
+    item_people,
+    possessive_roles,
+    role_only,
+    sentence_people,
+)
 from mailbot.extract.names import NOMINATIVE
 from mailbot.extract.personscan import person_mentions
 from mailbot.extract.phones import address_belongs_to, emails_in, phones_in
@@ -112,6 +119,7 @@ def _from_tables(tables: Sequence[Table], office: frozenset[str]) -> list[Rec]:
 class _Scan:
     recs: list[Rec]
     roles: list[Rec]
+    unnamed: list[Rec]
     cue: bool
     self_flag: bool
     weak_self: bool
@@ -121,6 +129,7 @@ def _scan_lines(doc: Doc, used: set[int], office: frozenset[str]) -> _Scan:
     """Named people, role-only people, whether something registers and whether the writer goes."""
     recs: list[Rec] = []
     roles: list[Rec] = []
+    unnamed: list[Rec] = []
     cue = self_flag = list_mode = weak_self = False
     current: int | None = None
     lines = doc.lines
@@ -156,6 +165,8 @@ def _scan_lines(doc: Doc, used: set[int], office: frozenset[str]) -> _Scan:
                 recs.extend(found)
                 if not found:
                     roles.extend(role_only(sentence))
+                else:
+                    unnamed.extend(possessive_roles(sentence))
             else:
                 found = []
             if i < doc.own_end and cues.self_cue(folded):
@@ -170,7 +181,7 @@ def _scan_lines(doc: Doc, used: set[int], office: frozenset[str]) -> _Scan:
         elif line_cue and (line.rstrip().endswith(":") or is_list_item(following)
                            or "nastepujac" in folded_line):
             list_mode = True
-    return _Scan(recs, roles, cue, self_flag, weak_self)
+    return _Scan(recs, roles, unnamed, cue, self_flag, weak_self)
 
 
 def _merge(recs: Sequence[Rec]) -> list[Rec]:
@@ -217,8 +228,8 @@ def find_people(doc: Doc, fields: Sequence[Field], tables: Sequence[Table],
     out: list[Person] = []
     for rec in recs:
         if _same_person(rec.name, sender.name):
-            email = rec.email or (sender.email if address_belongs_to(sender.email, rec.name)
-                                  else None)
+            theirs = address_belongs_to(sender.email, rec.name, sender=True)
+            email = rec.email or (sender.email if theirs else None)
             rec = replace(rec, email=email, phone=rec.phone or sender.phone,
                           role=rec.role or sender.role)
         for contact in contacts:
@@ -226,15 +237,18 @@ def find_people(doc: Doc, fields: Sequence[Field], tables: Sequence[Table],
                 rec = replace(rec, email=rec.email or contact.email,
                               phone=rec.phone or contact.phone)
         if rec.email is None:
-            mine = [e for e in own_emails if e not in taken and address_belongs_to(e, rec.name)]
-            if mine:
-                rec = replace(rec, email=mine[0])
-                taken.add(mine[0])
+            found = [e for e in own_emails if e not in taken and address_belongs_to(e, rec.name)]
+            if found:
+                rec = replace(rec, email=found[0])
+                taken.add(found[0])
         out.append(Person(rec.name, rec.role, rec.email, rec.phone))
         if rec.confidence < 0.9:
             notes.append(FieldNote(f"attendee {rec.name}", rec.confidence, rec.reason))
     if not out and roles:
         out = [Person(None, r.role, None, r.phone) for r in roles]
         notes.append(FieldNote("attendees", 0.4, "people named only by role; names to follow"))
+    elif out and scan.unnamed:
+        out += [Person(None, r.role) for r in scan.unnamed]
+        notes.append(FieldNote("attendees", 0.4, "someone named only by role; name to follow"))
     form = bool(form_recs or table_recs)
     return People(tuple(out), tuple(notes), cue or form, self_flag, form)

@@ -17,7 +17,7 @@ OFFICE_DOMAINS = ("um.krakow.pl",)
 
 # A label, then the number. Unlabelled digit runs are KRS/NIP/REGON/postcodes far too often.
 _LABEL = (r"(?:tel(?:efon)?\.?(?:\s*/\s*fax\.?)?(?:\s*(?:kom(?:órkowy|orkowy)?|kontaktowy|"
-          r"stacjonarny|służbowy|sluzbowy)\.?)?|kom\.|komórka|komorka|mobile|mob\.|phone|"
+          r"stacjonarny|służbowy|sluzbowy)\.?)?|kom\.|komórka|komorka|mobile|mob\.|phone|gsm|cell|"
           r"nr\s+tel\.?|numer\s+telefonu|kontakt\s+do\s+mnie|kontakt|tel\./fax)")
 _NUMBER = r"(\+?[ \t]?\(?(?:\+|00)?[ \t]?\d[\d \t\-().\/]{5,22}\d)"
 _LABELLED = re.compile(r"(?i)(?<![\w])" + _LABEL + r"[ \t]*[:.]?[ \t]*(?:nr\.?[ \t]*)?" + _NUMBER)
@@ -90,12 +90,28 @@ def emails_in(text: str, office: frozenset[str] = frozenset()) -> list[str]:
     return found
 
 
-def address_belongs_to(address: str | None, name: str | None) -> bool:
-    """Whether an address is clearly this person's: its local part holds their surname."""
+# Free mailboxes are personal; shared role boxes (biuro@, sekretariat@) are not a person's.
+_FREE_MAIL = ("gmail.com", "wp.pl", "o2.pl", "interia.pl", "interia.eu", "onet.pl", "op.pl",
+              "poczta.onet.pl", "onet.eu", "gazeta.pl", "tlen.pl", "yahoo.com", "outlook.com",
+              "hotmail.com", "icloud.com", "vp.pl", "go2.pl", "buziaczek.pl", "autograf.pl")
+_SHARED_LOCAL = re.compile(r"^(?:biuro|sekretariat|kontakt|info|office|zarzad|admin|poczta|"
+                           r"fundacja|stowarzyszenie|klub|recepcja|mail|firma|zgloszenia|"
+                           r"noreply|no-reply|hello|team|ngo)\b")
+
+
+def address_belongs_to(address: str | None, name: str | None, *, sender: bool = False) -> bool:
+    """Whether an address is clearly this person's: their surname or first name in the local
+    part, or (for the writer's own From/Reply-To) a free mailbox that is not a shared box."""
     if not address or not name or "@" not in address:
         return False
-    local = fold(address.split("@", 1)[0])
+    local, _, domain = address.lower().rpartition("@")
+    local = fold(local)
     parts = name.split()
     surname = fold(parts[-1]) if parts else ""
     pieces = [p for p in surname.split("-") if len(p) >= 3]
-    return any(p in local for p in pieces)
+    if any(p in local for p in pieces):
+        return True
+    first = fold(parts[0]) if len(parts) > 1 else ""
+    if len(first) >= 3 and first in local and not _SHARED_LOCAL.match(local):
+        return True
+    return sender and domain in _FREE_MAIL and not _SHARED_LOCAL.match(local)

@@ -19,7 +19,8 @@ _ROLE_HEADS = (
     "terapeut", "prawni", "nauczyciel", "wychowaw", "ratowni", "lekarz", "pielegniar", "soltys",
     "proboszcz", "szef", "stazyst", "praktykant", "ekspert", "konsultant", "administrator",
     "president", "chair", "coordinator", "director", "volunteer", "treasurer", "secretary",
-    "member", "project", "board",
+    "member", "project", "board", "druzynow", "hufcow", "komendant", "harcmistrz",
+    "kapitan",
 )
 _NOT_ROLE = re.compile(r"^(?:tel|telefon|kom|fax|faks|e-?mail|mail|ul|al|os|www|http|nip|krs|"
                        r"regon|adres|kontakt|nr)\b", re.I)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from mailbot.extract.names import person_display_name
 from mailbot.extract.personscan import initial_surname
-from mailbot.extract.phones import phones_in
+from mailbot.extract.phones import is_office_phone, normalise_phone, phones_in
 from mailbot.extract.roles import normalise_role
 from mailbot.extract.textprep import fold
 
@@ -19,6 +19,12 @@ _CLOSING = re.compile(
     r"best regards|kind regards|regards|best wishes|cheers|thanks|thank you|sincerely|"
     r"yours sincerely|do zobaczenia)\b[^\n]{0,30}$"
     r"|^[^\n]{0,60}\bpozdrawiam\w*[.!]?\s*$", re.I)
+# "Pozdrawiam, Jan Kowalski, Fundacja X" on one line (or after a sentence on the same line).
+_INLINE_CLOSING = re.compile(
+    r"(?:^|(?<=[.!?] ))\s*(pozdrawiam\w*|pozdrowienia|z powazaniem|z wyrazami szacunku|"
+    r"serdecznie pozdrawiam\w*|z pozdrowieniami|best regards|kind regards|regards)"
+    r"\s*[,:–-]\s*(?=\S)")
+_BARE_PHONE = re.compile(r"\s*(?:\+|\(|\d)[\d \-()./+]{7,22}\d\s*")
 _CONTACT_LINE = re.compile(r"(?i)kontakt\s+do\s+mnie|m[oó]j\s+(?:nr|numer|telefon)|"
                            r"telefon\s+kontaktowy|tel\.\s*kontaktowy|kontakt\s*:")
 
@@ -38,7 +44,8 @@ def _name_line(line: str, display_person: str | None) -> str | None:
     text = line.strip().strip(",.")
     if not text or len(text) > 60:
         return None
-    person = person_display_name(text)
+    # "Maria Dąbrowska, sekretarz": the name before a comma.
+    person = person_display_name(text) or person_display_name(re.split(r"[,|]", text)[0])
     if person:
         return person
     initial = initial_surname(text)
@@ -68,10 +75,30 @@ def _block(lines: Sequence[str], start: int) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _expand(lines: Sequence[str]) -> list[str]:
+    """Split one-line signatures into the lines a signature block would have."""
+    out: list[str] = []
+    for line in lines:
+        match = _INLINE_CLOSING.search(fold(line)) if len(line) < 2000 else None
+        if match is None:
+            out.append(line)
+            continue
+        before = line[: match.start(1)].strip()
+        if before:
+            out.append(before)
+        out.append(line[match.start(1): match.end(1)])
+        out.extend(part.strip() for part in line[match.end():].split(",") if part.strip())
+    return out
+
+
 def read_signature(lines: Sequence[str], display_person: str | None) -> Signature:
     """Find the signer among the sender's own lines (not a forwarded or quoted part)."""
+    lines = _expand(lines)
     names = [(i, n) for i, line in enumerate(lines) if (n := _name_line(line, display_person))]
     closings = [i for i, line in enumerate(lines) if _CLOSING.match(fold(line))]
+    if not closings:
+        # A "-- " separator opens a signature block too.
+        closings = [i for i, line in enumerate(lines) if line.rstrip() in ("--", "-- ", "—")]
     chosen: tuple[int, str, str] | None = None
     if display_person:
         same = [(i, n) for i, n in names if fold(n) == fold(display_person)]
@@ -96,7 +123,9 @@ def read_signature(lines: Sequence[str], display_person: str | None) -> Signatur
         block = _block(lines, start)
         return Signature(None, None, _first_phone(block), block, "nobody signs as a person")
     index, name, reason = chosen
-    block = _block(lines, index + 1)
+    # What follows the name on its own line ("Ewa Kot | GSM: 600 700 800") belongs to the block.
+    rest = re.split(r"[,|]", lines[index].strip(), maxsplit=1)[1:]
+    block = tuple(r.strip() for r in rest if r.strip()) + _block(lines, index + 1)
     role = next((r for line in block[:3] if (r := normalise_role(line))), None)
     phone = _first_phone(block)
     return Signature(name, role, phone, block, reason)
@@ -105,6 +134,10 @@ def read_signature(lines: Sequence[str], display_person: str | None) -> Signatur
 def _first_phone(block: Sequence[str]) -> str | None:
     for line in block:
         found = phones_in(line)
+        if not found and _BARE_PHONE.fullmatch(line):
+            # A signature line that is only a number: "604 555 666".
+            number = normalise_phone(line)
+            found = [number] if number and not is_office_phone(number) else []
         if found:
             return found[0]
     return None

@@ -185,7 +185,8 @@ def prepare(parsed: ParsedMail) -> Doc:
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREV = ("tel", "p", "dr", "r", "ul", "m.in", "ds", "nr", "hab", "mgr", "inż", "inz", "prof",
            "im", "św", "sw", "os", "al", "pl", "kom", "ok", "tj", "np", "wew", "godz", "pok",
-           "ks", "lic", "br", "w", "s", "jw", "tzw", "zob", "ew", "mr", "mrs", "ms", "st")
+           "ks", "lic", "br", "w", "s", "jw", "tzw", "zob", "ew", "mr", "mrs", "ms", "st", "kol", "hm",
+           "phm", "pwd", "dh", "mec", "red", "sp", "z.o.o", "ul", "al")
 _SENT_END = re.compile(r"(?<=[.!?])\s+(?=[" + UPPER + r"„\"(0-9–-])")
 
 
