@@ -327,14 +327,18 @@ class Store:
         return rows[0]
 
     def mark_bounced(self, header_message_ids: Sequence[str], bounce_message: int,
-                     now: datetime) -> int:
+                     now: datetime, detail: str | None = None) -> int:
+        """Mark answers returned by a bounce; only answers that went out can bounce (a forged
+        bounce naming a queued answer's predictable Message-ID must not stop it)."""
         count = 0
         with self.transaction() as db:
             for hid in header_message_ids:
                 count += db.execute(
                     "update outbox set state = 'bounced', updated_at = ?, last_error = ? "
-                    "where header_message_id = ? and kind != 'digest'",
-                    [iso(now), f"bounced: see message {bounce_message}", hid]).rowcount
+                    "where header_message_id = ? and kind != 'digest' "
+                    "and state in ('sent', 'in_doubt', 'bounced')",
+                    [iso(now), detail or f"odbita: zwrot w wiadomości #{bounce_message}",
+                     hid]).rowcount
         return count
 
     # -- registrations -----------------------------------------------------------------------
