@@ -83,8 +83,9 @@ def first_name_readings(word: str) -> tuple[FirstName, ...]:
     out = [FirstName(r.lemma, r.cases, g) for r in readings(cased)
            if r.is_first_name and "sg" in r.numbers and r.pos in ("subst", "depr")
            and (g := _gender(r)) is not None and r.lemma[:1].isupper()]
-    if not out and not has_diacritics(cased):
-        out = list(_plain_index().get(fold(cased), ()))
+    if not has_diacritics(cased):
+        # Written without diacritics the word may be another form ("Bogumile" for Bogumiłę).
+        out += [f for f in _plain_index().get(fold(cased), ()) if f not in out]
     return tuple(out)
 
 
@@ -115,10 +116,10 @@ def nominative(words: Sequence[str], *, title: str | None = None,
             reading = _combine(first, case, words, prefer)
             if reading is None:
                 continue
-            score = float(list(prefer).index(case) if case in prefer else len(prefer))
+            score = 0.5 * (list(prefer).index(case) if case in prefer else len(prefer))
             # Prefer the common Polish first name (Robert over Roberto, Jacek over Jack).
             score += 0.0 if first.lemma in _COMMON_ANY else 0.5
-            score += (1.0 - reading.confidence) * 3
+            score += (1.0 - reading.confidence) * 8
             if best is None or score < best[0]:
                 best = (score, reading)
     if best is not None:

@@ -34,7 +34,7 @@ _FEMALE: tuple[tuple[frozenset[str], str, str, float], ...] = (
     (frozenset({"gen", "dat", "loc"}), "ckiej", "cka", 0.8),
     (frozenset({"gen", "dat", "loc"}), "dzkiej", "dzka", 0.8),
     (frozenset({"gen", "dat", "loc"}), "owej", "owa", 0.75),
-    (frozenset({"gen", "dat", "loc"}), "ej", "a", 0.6),
+    (frozenset({"gen", "dat", "loc"}), "ej", "a", 0.45),
     (frozenset({"acc", "inst"}), "ską", "ska", 0.8),
     (frozenset({"acc", "inst"}), "cką", "cka", 0.8),
     (frozenset({"acc", "inst"}), "ą", "a", 0.7),
@@ -53,29 +53,36 @@ def _dictionary(word: str, case: str, gender: str) -> str | None:
     # (Krystyny Jandy -> Janda, not "Jandy").
     declined = [lemma for lemma in found if lemma != word]
     choice = declined or found
-    return choice[0] if choice else None
+    # Between homographs (Mazurowi: Mazur or Mazuro) the shorter, consonant-stem lemma is the
+    # common Polish surname.
+    return min(choice, key=len) if choice else None
 
 
 def _part(word: str, case: str, gender: str) -> tuple[str, float, str]:
     cased = word[:1].upper() + word[1:].lower() if word.isupper() or word.islower() else word
     if case in ("nom", "voc"):
-        known = any(r.is_surname for r in readings(cased))
-        return cased, 0.95 if known else 0.9, "nominative as written"
+        surnames = [r for r in readings(cased) if r.is_surname and "sg" in r.numbers]
+        if any(case in r.cases and gender in r.genders for r in surnames):
+            return cased, 0.95, "nominative as written"
+        if surnames:
+            # Known only in another case: probably declined, not a nominative.
+            return cased, 0.6, "surname reads as declined, kept as written"
+        return cased, 0.9, "nominative as written"
     lemma = _dictionary(cased, case, gender)
     if lemma:
         if not has_diacritics(cased) and has_diacritics(lemma):
             lemma = plain(lemma)
         return lemma, 0.95, f"surname in the dictionary ({case})"
     folded = fold(cased)
-    if gender == "f" and folded[-1:] not in _VOWELS:
-        # Feminine surnames ending in a consonant do not decline (Pani Ewy Mazur).
-        return cased, 0.8, "feminine surname ending in a consonant: indeclinable"
     rules = _FEMALE if gender == "f" else _MALE
     for cases, suffix, replacement, confidence in rules:
         if case in cases and folded.endswith(fold(suffix)) and len(folded) > len(suffix) + 1:
             # Diacritics-free text gets a diacritics-free replacement ("Koziela" stays plain).
             stem = cased[: len(cased) - len(suffix)]
             return stem + replacement, confidence, f"surname not in the dictionary: -{suffix} rule"
+    if gender == "f" and folded[-1:] not in _VOWELS:
+        # Feminine surnames ending in a consonant do not decline (Pani Ewy Mazur).
+        return cased, 0.8, "feminine surname ending in a consonant: indeclinable"
     if gender == "m1" and case in ("gen", "acc") and folded.endswith("a") and len(folded) > 3:
         stem = cased[:-1]
         # A consonant cluster before -a often hides an inserted vowel (Dudka -> Dudek).
