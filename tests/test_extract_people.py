@@ -227,3 +227,28 @@ def test_signature_phone_on_the_name_line() -> None:
                  "--\nEwa Kot | GSM: 600 700 800", from_name="Ewa Kot", from_addr="e@ds.pl")
     assert names(result) == {"Jan Kowalski", "Anna Nowak"}
     assert (result.contact.name, result.contact.phone) == ("Ewa Kot", "+48600700800")
+
+
+def test_table_rows_read_as_plain_text_from_a_pdf() -> None:
+    pdf = ("Nazwa organizacji: Fundacja Spinacz\nOsoby zgłaszane do udziału w konferencji:\n"
+           "Lp. Imię i nazwisko Funkcja w organizacji Telefon E-mail\n"
+           "1. Anna Hajduk Prezes Zarządu 12 307 44 90 a.hajduk@spinacz.org.pl\n"
+           "2. Michał Wójtowicz Specjalista ds. projektów 535 880 146\n")
+    result = run("W załączeniu przesyłam formularz zgłoszeniowy.", attachment=pdf)
+    assert set(result.attendees) == {
+        Person("Anna Hajduk", "prezes zarządu", "a.hajduk@spinacz.org.pl", "+48123074490"),
+        Person("Michał Wójtowicz", "specjalista ds. projektów", None, "+48535880146"),
+    }
+
+
+def test_docx_table_row_with_empty_cells_dropped() -> None:
+    docx = ("Lp.  Imię i nazwisko  Funkcja w organizacji  Telefon  E-mail\n"
+            "1.  Anna Hajduk  Prezes Zarządu  12 307 44 90  a.hajduk@spinacz.org.pl\n"
+            "2.  Michał Wójtowicz  m.wojtowicz@spinacz.org.pl\n"
+            "3.  Jan Nowak  600 100 200\n")
+    result = run("W załączeniu formularz zgłoszeniowy Fundacji Spinacz.", attachment=docx)
+    assert set(result.attendees) == {
+        Person("Anna Hajduk", "prezes zarządu", "a.hajduk@spinacz.org.pl", "+48123074490"),
+        Person("Michał Wójtowicz", None, "m.wojtowicz@spinacz.org.pl", None),
+        Person("Jan Nowak", None, None, "+48600100200"),
+    }

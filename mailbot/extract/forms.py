@@ -110,7 +110,10 @@ def tables(lines: Sequence[str]) -> list[Table]:
             if piped != ("|" in line) or (not piped and "  " not in line.strip()):
                 break
             blanks = 0
-            rows.append(_row(_cells(line), keys, piped))
+            cells = _cells(line)
+            if sum(1 for _, text in cells if field_key(text)) >= 2:
+                break  # the header of the next table
+            rows.append(_row(cells, keys, piped))
             j += 1
         if rows:
             found.append(Table(tuple(rows), i, j - 1))
@@ -118,11 +121,40 @@ def tables(lines: Sequence[str]) -> list[Table]:
     return found
 
 
+_EMAIL_CELL = re.compile(r"^\S+@\S+\.\S+$")
+_PHONE_CELL = re.compile(r"^(?:tel\.?\s*)?[+(]?[\d][\d \-()/.+]{6,24}$")
+_NUMBER_CELL = re.compile(r"^\d{1,3}[.)]?$")
+
+
+def _aligned(cells: list[tuple[int, str]], keys: list[tuple[int, str | None]]) -> bool:
+    """Whether a row's cells start where the header's columns start (a rendered HTML table)."""
+    starts = {c for c, _ in keys}
+    return all(any(abs(col - s) <= 1 for s in starts) for col, _ in cells)
+
+
+def _by_content(cells: list[tuple[int, str]], keys: list[tuple[int, str | None]]) -> dict[str, str]:
+    """A row with empty cells dropped (.docx/.odt text): place cells by what they look like."""
+    row: dict[str, str] = {}
+    wanted = [k for _, k in keys if k in ("name", "role", "first_name", "surname")]
+    for _, text in cells:
+        if _EMAIL_CELL.match(text) and "email" not in row:
+            row["email"] = text
+        elif _PHONE_CELL.match(text) and sum(ch.isdigit() for ch in text) >= 7:
+            row.setdefault("phone", text)
+        elif _NUMBER_CELL.match(text):
+            continue
+        elif wanted:
+            row[wanted.pop(0)] = text
+    return row
+
+
 def _row(cells: list[tuple[int, str]], keys: list[tuple[int, str | None]],
          piped: bool) -> dict[str, str]:
     row: dict[str, str] = {}
     # Cells joined by a fixed separator (a .docx table) match the header one by one.
     by_index = piped or len(cells) == len(keys)
+    if not by_index and not _aligned(cells, keys):
+        return _by_content(cells, keys)
     for index, (col, text) in enumerate(cells):
         if by_index:
             key = keys[index][1] if index < len(keys) else None

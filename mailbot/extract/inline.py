@@ -10,7 +10,7 @@ from mailbot.extract.morph import readings
 from mailbot.extract.names import INLINE, NOMINATIVE
 from mailbot.extract.orgnames import mentions
 from mailbot.extract.personscan import PersonMention, person_mentions
-from mailbot.extract.phones import emails_in, phones_in
+from mailbot.extract.phones import emails_in, is_office_phone, normalise_phone, phones_in
 from mailbot.extract.roles import is_role_word, normalise_role
 from mailbot.extract.textprep import fold
 
@@ -57,6 +57,9 @@ def _parenthesis(after: str) -> str | None:
     return match.group(1) if match else None
 
 
+_BARE_NUMBER = re.compile(r"(?<![\w+])(?:\+|00)?[\d(][\d \-()]{7,18}\d(?![\d])")
+
+
 def _role_from(text: str, strict: bool) -> str | None:
     for segment in re.split(r",|;|\boraz\b|\s[–—-]\s", text):
         role = normalise_role(segment.strip(" ()"), strict=strict)
@@ -79,12 +82,20 @@ def details(after: str, *, in_list: bool, office: frozenset[str]) -> tuple[str |
         if in_list:
             scope = after
             role = _role_from(stripped, strict=False) if stripped else None
+            if role is None and not stripped:
+                # A row of a table read as plain text: "Anna Hajduk Prezes Zarządu 12 307 …".
+                lead = re.split(r"[\d@+(]", after, maxsplit=1)[0]
+                role = normalise_role(lead) if lead.strip() else None
         else:
             head = re.split(r",|;|\)|\boraz\b|\bi\b", stripped)[0] if stripped else ""
             role = normalise_role(head) if head else None
             scope = head
     emails = emails_in(scope, office)
     phones = phones_in(scope)
+    if not phones and in_list:
+        # In one person's list item an unlabelled number is their phone.
+        phones = [p for m in _BARE_NUMBER.finditer(scope)
+                  if (p := normalise_phone(m.group(0))) and not is_office_phone(p)]
     return role, emails[0] if emails else None, phones[0] if phones else None
 
 

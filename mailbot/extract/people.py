@@ -24,7 +24,10 @@ from mailbot.extract.textprep import Doc, fold, is_list_item, sentences, strip_l
 from mailbot.models import FieldNote, Person
 
 _LIST_INTRO = re.compile(r"^\s*(?:uczestnicy|osoby|zglaszane osoby|lista uczestnikow|"
-                         r"uczestnik(?:cy)? konferencji|attendees|participants)\s*:\s*$")
+                         r"uczestnik(?:cy)? konferencji|attendees|participants|"
+                         r"osoby zglaszane[^:]{0,60})\s*:\s*$"
+                         # a table header read as plain text: "Lp. Imię i nazwisko Funkcja …"
+                         r"|^\s*(?:lp\.?\s+)?imie i nazwisko\s+(?:funkcja|stanowisko|telefon)")
 
 
 @dataclass(frozen=True)
