@@ -162,6 +162,12 @@ def _row(cells: list[tuple[int, str]], keys: list[tuple[int, str | None]],
             # The column whose header starts nearest at or before this cell.
             starts = [(c, k) for c, k in keys if c <= col + 2]
             key = starts[-1][1] if starts else None
+        # What a cell plainly is beats where it happens to start.
+        if _EMAIL_CELL.match(text):
+            key = "email"
+        elif key in ("role", "name") and _PHONE_CELL.match(text) \
+                and sum(ch.isdigit() for ch in text) >= 7:
+            key = "phone"
         if key and text:
             row[key] = (row.get(key, "") + " " + text).strip()
     return row
