@@ -264,6 +264,7 @@ class Pipeline:
             # A returned answer of ours is never answered, whatever its text looked like.
             decision = replace(decision, answer=False, reasons=(
                 *decision.reasons, "no automatic answer: a bounce of our own answer"))
+        held = not bounced and self.held_by_breaker(reading, message, decision)
         with self.store.transaction() as db:
             plan = plan_message(message.id, reading.extraction, decision, self.store.registrations(),
                                 self.store.waiting_order(), capacity, source=source)
@@ -292,9 +293,23 @@ class Pipeline:
                 self.store.mark_bounced(bounced, message.id, now,
                                         f"odbita: zwrot w wiadomości #{message.id}"
                                         + (f" ({failed})" if failed else ""))
-            self.store_outcome(db, message, reading, decision, plan, registration_id, now)
+            self.store_outcome(db, message, reading, decision, plan, registration_id, now,
+                               held=held)
         failpoints.reached("after_process_commit")
         return Outcome(str(decision.action), queued)
+
+    def held_by_breaker(self, reading: Reading, message: StoredMessage,
+                        decision: Decision) -> bool:
+        """True when only the hourly circuit breaker kept this message's answer back."""
+        if decision.answer or not reading.decision.answer:
+            return False
+        limits = self.settings.limits
+        facts = self.facts(reading, message)
+        if facts.answers_last_hour < limits.answers_per_hour:
+            return False
+        return gate(reading.decision, replace(facts, answers_last_hour=0),
+                    per_address_per_day=limits.answers_per_address_per_day,
+                    per_hour=limits.answers_per_hour).answer
 
     def bounced_answers(self, message: StoredMessage,
                         reading: Reading) -> tuple[tuple[str, ...], BounceReport | None]:
@@ -337,10 +352,15 @@ class Pipeline:
 
     def store_outcome(self, db: object, message: StoredMessage, reading: Reading,
                       decision: Decision, plan: Plan, registration_id: int | None,
-                      now: datetime) -> None:
+                      now: datetime, *, held: bool = False) -> None:
         extraction = reading.extraction
+        # An answer the circuit breaker held waits for a person (mailbot review / approve).
+        notes = (f"bezpiecznik: wstrzymano automatyczną odpowiedź, bo w ostatniej godzinie "
+                 f"wysłano już {self.settings.limits.answers_per_hour} odpowiedzi; sprawdź, "
+                 f"czy to nie pętla, i wyślij ją poleceniem: mailbot approve {message.id}",
+                 ) if held else ()
         self.store.update_message(message.id, {
-            "state": plan.state,
+            "state": "review" if held else plan.state,
             "message_id": reading.parsed.message_id,
             "kind": str(extraction.kind),
             "action": str(decision.action),
@@ -349,7 +369,7 @@ class Pipeline:
             "time_source": decision.time_source,
             "from_addr": reading.parsed.from_addr,
             "subject": reading.parsed.subject[:300],
-            "reasons": dumps([*decision.reasons, *plan.notes]),
+            "reasons": dumps([*notes, *decision.reasons, *plan.notes]),
             "extraction": dumps(extraction_record(reading, self.settings)),
             "error": None,
             "processed_at": iso(now),
