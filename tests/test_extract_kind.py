@@ -45,13 +45,23 @@ def test_question(text: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "Twoja skrzynka pocztowa przekroczyła limit. Kliknij tutaj, aby ją zweryfikować.",
-    "Dziękuję za potwierdzenie, do zobaczenia 7 marca!",
+    "Dziękuję za informację, pozdrawiam serdecznie!",
     "",
 ])
 def test_other(text: str) -> None:
-    result = run(text)
+    result = run(text, subject="Informacja")
     assert result.kind is Kind.OTHER
     assert result.readable
+
+
+@pytest.mark.parametrize("text", [
+    "Dzień dobry,\nchcielibyśmy wziąć udział w konferencji.\nPozdrawiam",
+    "Dziękuję za potwierdzenie udziału w konferencji, do zobaczenia 7 marca!",
+])
+def test_human_mail_about_the_event_that_registers_nobody_goes_to_staff(text: str) -> None:
+    result = run(text, from_name=None, from_addr="someone@example.org")
+    assert result.kind in (Kind.QUESTION, Kind.REGISTRATION)
+    assert result.attendees == ()
 
 
 def test_newsletter_unsubscribe_is_not_a_cancellation() -> None:

@@ -12,6 +12,7 @@ REGISTRATION = re.compile(
     r"\bzglasz(?:am|amy|a|aja)\b|\bzapis(?:uje|ujemy|ac sie|alem|alam)\b"
     r"|\brejestruj(?:e|emy)\b|\bdeleguj(?:e|emy)\b|\boddelegow\w*"
     r"|\bchcial(?:bym|abym|bysmy|ybysmy) (?:sie )?(?:zapisac|zglosic|zarejestrowac)"
+    r"|\bchcial(?:bym|abym|bysmy|ybysmy) (?:wziac udzial|uczestniczyc|przyjsc)"
     r"|\bprosze o (?:zapisanie|rejestracje|wpisanie|dopisanie)|\bprosimy o (?:zapisanie|"
     r"rejestracje|wpisanie|dopisanie)"
     r"|\b(?:przesylam|przesylamy|zalaczam|zalaczamy|w zalaczeniu)\b[^.\n]{0,80}"

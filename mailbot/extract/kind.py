@@ -77,4 +77,8 @@ def read_kind(own_lines: Sequence[str], subject: str, *, registers: bool, named:
                            ("text:registration-without-names",))
     if list_mail:
         return KindReading(Kind.OTHER, 0.85, "list or bulk mail", ("text:list-mail",))
+    if about_event:
+        # A person wrote about the event and we cannot tell what they want: staff should read it.
+        return KindReading(Kind.QUESTION, 0.5, "about the event, but neither registers nor asks "
+                           "clearly", ("text:about-event",))
     return KindReading(Kind.OTHER, 0.7, "no registration, cancellation or question", ())
