@@ -3,6 +3,7 @@ and sending every due answer in one cycle."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,3 +116,40 @@ def test_small_chunks_process_everything_and_one_send_clears_the_queue(tmp_path:
     finally:
         pipeline.close()
         store.close()
+
+
+def test_answers_drafted_in_the_readers_are_the_bytes_the_parent_would_render(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = devset()
+    outboxes = []
+    parent_renders = []
+    for drafting in (True, False):
+        world = tmp_path / str(drafting)
+        settings = make_settings(world, {})
+        pipeline, store = pipeline_for(settings, when=NOW)
+        calls: list[str] = []
+        real = pipeline.renderer.answer
+        monkeypatch.setattr(pipeline.renderer, "answer",
+                            lambda request, now, real=real, calls=calls: (calls.append(request.key),
+                                                                          real(request, now))[1])
+        if not drafting:
+            pipeline.drafting = None
+        try:
+            assert pipeline.cycle().fetched == 0
+            seed_maildir(world / "inbox", [(m.raw, m.received) for m in messages])
+            report = CycleReport()
+            pipeline.poll(report)
+            pipeline.process(report)
+            # MIME boundaries are random per rendering; everything else must match byte for byte.
+            outboxes.append({r["key"]: re.sub(rb"=_*\d+==", b"=B=", r["data"])
+                             for r in store.query("select key, data from outbox where kind != 'digest'")})
+            parent_renders.append(len(calls))
+        finally:
+            pipeline.close()
+            store.close()
+    drafted, rendered = outboxes
+    assert len(drafted) > 10
+    assert drafted == rendered
+    # With drafts the parent rendered only what planning changed (none here: no repeats).
+    assert parent_renders[1] == len(rendered)
+    assert parent_renders[0] < parent_renders[1]

@@ -8,7 +8,7 @@ import logging
 import os
 import re
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -25,6 +25,7 @@ from mailbot.inbox import Inbox, open_inbox
 from mailbot.limits import Limits, check_limits
 from mailbot.models import Action, Decision, Kind, OutgoingMail
 from mailbot.outbox import Transport, open_transport
+from mailbot.pipeline.drafts import Drafting, answer_request
 from mailbot.pipeline.readers import ReaderPool, ReadJob, ReadResult
 from mailbot.plan import Answer, Plan, plan_message
 from mailbot.reading import Reading, read_message
@@ -91,6 +92,10 @@ class Pipeline:
         self.renderer = Renderer(settings.templates, settings.event)
         self.limits = limits_of(settings)
         self.readers = ReaderPool(settings.limits.seconds_per_message)
+        event = settings.event
+        # None: the parent renders every answer itself.
+        self.drafting: Drafting | None = Drafting(
+            settings.templates, event, Capacity(event.capacity_total, event.capacity_per_organisation))
         self.inbox: Inbox | None = None
 
     # -- poll ------------------------------------------------------------------------------
@@ -172,7 +177,9 @@ class Pipeline:
         def jobs() -> Iterator[list[ReadJob]]:
             for start in range(0, len(ids), chunk):
                 batches.append(self._readable(report, ids[start:start + chunk]))
-                yield [ReadJob(m.raw, m.internaldate, self.settings.deadline) for m in batches[-1]]
+                now = self.clock()
+                yield [ReadJob(m.raw, m.internaldate, self.settings.deadline, self.drafting, m.id, now)
+                       for m in batches[-1]]
 
         for results in self.readers.read_ahead(jobs()):
             for message, result in zip(batches.popleft(), results, strict=True):
@@ -202,7 +209,8 @@ class Pipeline:
             report.count(str(Action.REVIEW))
             return
         try:
-            outcome = self.apply(message, result.reading, self.gated(result.reading, message))
+            outcome = self.apply(message, result.reading, self.gated(result.reading, message),
+                                 drafts=dict(result.drafts))
         except MailbotError as exc:
             self.store.mark_failed(message.id, str(exc))
             report.errors.append(f"message {message.id}: {exc}")
@@ -253,8 +261,12 @@ class Pipeline:
 
     def apply(self, message: StoredMessage, reading: Reading, decision: Decision, *,
               resend: bool = False, actor: str | None = None, source: str = "email",
-              reply: bool = True) -> Outcome:
-        """Commit a decision: registration changes, queued answers and the message's state."""
+              reply: bool = True, drafts: Mapping[AnswerRequest, OutgoingMail] | None = None,
+              ) -> Outcome:
+        """Commit a decision: registration changes, queued answers and the message's state.
+
+        `drafts` are answers a reader worker rendered ahead; one is used only for an equal request.
+        """
         event = self.settings.event
         capacity = Capacity(event.capacity_total, event.capacity_per_organisation)
         now = self.clock()
@@ -280,7 +292,7 @@ class Pipeline:
             queued = 0
             for answer in plan.answers:
                 mail = self.render(replace(answer, reply_to_message=answer.reply_to_message and reply),
-                                   reading, suffix)
+                                   reading, suffix, drafts)
                 reg = answer.registration
                 answer_reg = saved.get(reg.id if reg else None) or (reg.id if reg else None)
                 if self.store.enqueue(db, key=answer.key + suffix, kind=answer.kind,
@@ -334,21 +346,11 @@ class Pipeline:
         """Process a stored message again; it is answered again only with resend."""
         return self.process_one(self.store.message(message_id), resend=resend)
 
-    def render(self, answer: Answer, reading: Reading, suffix: str = "") -> OutgoingMail:
-        reg = answer.registration
-        parsed = reading.parsed
-        return self.renderer.answer(AnswerRequest(
-            kind=answer.kind,
-            to_addr=answer.to_addr,
-            to_name=answer.to_name,
-            in_reply_to=parsed.message_id if answer.reply_to_message else None,
-            inbound_subject=parsed.subject if answer.reply_to_message else "",
-            organisation=(reg.organisation.name if reg else None)
-            or reading.extraction.organisation.name,
-            attendees=reg.attendees if reg else reading.extraction.attendees,
-            received_at=reading.decision.received_at,
-            key=answer.key + suffix,
-        ), self.clock())
+    def render(self, answer: Answer, reading: Reading, suffix: str = "",
+               drafts: Mapping[AnswerRequest, OutgoingMail] | None = None) -> OutgoingMail:
+        request = answer_request(answer, reading, suffix)
+        draft = drafts.get(request) if drafts else None
+        return draft or self.renderer.answer(request, self.clock())
 
     def store_outcome(self, db: object, message: StoredMessage, reading: Reading,
                       decision: Decision, plan: Plan, registration_id: int | None,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing import get_context
 
+from mailbot.pipeline.drafts import Draft, Drafting, draft_answers
 from mailbot.reading import Reading, read_message
 
 log = logging.getLogger("mailbot.readers")
@@ -27,14 +28,19 @@ class ReadJob:
     raw: bytes
     internaldate: datetime | None
     deadline: datetime
+    # Pre-render the likely answers too (drafts.py), for message `message_id` at time `now`.
+    drafting: Drafting | None = None
+    message_id: int = 0
+    now: datetime | None = None
 
 
 @dataclass(frozen=True)
 class ReadResult:
-    """A reading, or why there is none (time limit, crash, exception)."""
+    """A reading, or why there is none (time limit, crash, exception); drafts of its answers."""
 
     reading: Reading | None
     error: str | None = None
+    drafts: tuple[Draft, ...] = ()
 
 
 def _init_worker() -> None:
@@ -51,6 +57,21 @@ def _noop() -> None:
 
 def _read(job: ReadJob) -> Reading:
     return read_message(job.raw, internaldate=job.internaldate, deadline=job.deadline)
+
+
+Done = tuple[Reading, tuple[Draft, ...]]
+
+
+def _work(reader: Callable[[ReadJob], Reading], job: ReadJob) -> Done:
+    """What a worker does for one job: read it, then draft its likely answers."""
+    reading = reader(job)
+    if job.drafting is None or job.now is None:
+        return reading, ()
+    return reading, draft_answers(job.drafting, job.message_id, reading, job.now)
+
+
+def _result(done: Done) -> ReadResult:
+    return ReadResult(done[0], drafts=done[1])
 
 
 class ReaderPool:
@@ -99,22 +120,22 @@ class ReaderPool:
             yield results
             current = following
 
-    def _submit(self, jobs: Sequence[ReadJob]) -> tuple[ProcessPoolExecutor, list[Future[Reading]]] | None:
+    def _submit(self, jobs: Sequence[ReadJob]) -> tuple[ProcessPoolExecutor, list[Future[Done]]] | None:
         try:
             pool = self._executor()
-            return pool, [pool.submit(self.reader, job) for job in jobs]
+            return pool, [pool.submit(_work, self.reader, job) for job in jobs]
         except BrokenProcessPool:
             self._kill()
             return None
 
     def _collect(self, jobs: Sequence[ReadJob],
-                 submitted: tuple[ProcessPoolExecutor, list[Future[Reading]]] | None) -> list[ReadResult]:
+                 submitted: tuple[ProcessPoolExecutor, list[Future[Done]]] | None) -> list[ReadResult]:
         if submitted is None or submitted[0] is not self._pool:
             return self.read_all(jobs)
         results: list[ReadResult] = []
         for future in submitted[1]:
             try:
-                results.append(ReadResult(future.result(timeout=self.seconds * 2 + 5)))
+                results.append(_result(future.result(timeout=self.seconds * 2 + 5)))
             except (FutureTimeout, BrokenProcessPool, CancelledError):
                 # Stuck or dead: renew the pool; the first unfinished job is the likely culprit.
                 self._kill()
@@ -130,10 +151,10 @@ class ReaderPool:
         pending = list(range(len(jobs)))
         while pending:
             batch = pending[:1] if solo else pending
-            futures: list[tuple[int, Future[Reading]]] = []
+            futures: list[tuple[int, Future[Done]]] = []
             try:
                 pool = self._executor()
-                futures = [(i, pool.submit(self.reader, jobs[i])) for i in batch]
+                futures = [(i, pool.submit(_work, self.reader, jobs[i])) for i in batch]
             except BrokenProcessPool:
                 self._kill()
                 solo = True
@@ -141,8 +162,8 @@ class ReaderPool:
             broken = False
             for i, future in futures:
                 try:
-                    results[i] = ReadResult(future.result(timeout=self.seconds * (1 if solo else 2)
-                                                          + 5))
+                    results[i] = _result(future.result(timeout=self.seconds * (1 if solo else 2)
+                                                       + 5))
                 except FutureTimeout:
                     if solo:
                         results[i] = ReadResult(None, f"time limit: more than {self.seconds:.0f} s to read")
