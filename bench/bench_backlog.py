@@ -46,6 +46,8 @@ class Result:
     main_mb: float
     worker_mb: float
     tree_mb: float
+    main_cpu: float
+    readers_cpu: float
     stages: dict[str, float]
     actions: dict[str, int]
     outbox: dict[str, int]
@@ -145,7 +147,7 @@ def run_size(server: ImapServer, count: int, seed: int, profile: bool) -> Result
     if stored != count:
         raise SystemExit(f"stored {stored} of {count} messages:\n{output}")
     return Result(count, load_s, floor_s, ours_s, sampler.main_hwm_mb(), sampler.worker_hwm_mb(),
-                  sampler.total_hwm_mb(), stages, actions, outbox, delivered, load_before,
+                  sampler.total_hwm_mb(), sampler.main_cpu(), sampler.others_cpu(), stages, actions, outbox, delivered, load_before,
                   load_average())
 
 
@@ -158,6 +160,8 @@ def report(r: Result) -> None:
           f"{r.count / r.floor_s:8.0f} msg/s")
     print(f"  mailbot run --once --answer-backlog:   {r.ours_s:7.2f} s  "
           f"{r.count / r.ours_s:8.0f} msg/s   ours/floor = {r.ratio:.0%}")
+    print(f"    CPU: main process {r.main_cpu:.1f} s ({r.main_cpu / r.count * 1000:.1f} ms/msg), "
+          f"reader processes {r.readers_cpu:.1f} s ({r.readers_cpu / r.count * 1000:.1f} ms/msg)")
     for stage, seconds in r.stages.items():
         print(f"    {stage:34s} {seconds:7.2f} s")
     print(f"  peak RSS (VmHWM): main {r.main_mb:.0f} MB, largest reader {r.worker_mb:.0f} MB, "

@@ -130,11 +130,11 @@ def _status_kb(pid: int, key: str) -> int:
     return 0
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime+stime of a process plus what its waited-for children used (from /proc/PID/stat)."""
+def cpu_seconds(pid: int, children: bool = True) -> float:
+    """utime+stime of a process, plus what its waited-for children used (from /proc/PID/stat)."""
     with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-        return sum(int(x) for x in fields[11:15]) / TICKS
+        return sum(int(x) for x in fields[11:15 if children else 13]) / TICKS
     return 0.0
 
 
@@ -155,7 +155,7 @@ class TreeSampler:
             hwm = _status_kb(pid, "VmHWM:")
             if hwm:
                 self.hwm_kb[pid] = max(hwm, self.hwm_kb.get(pid, 0))
-            self.cpu[pid] = max(cpu_seconds(pid), self.cpu.get(pid, 0.0))
+            self.cpu[pid] = max(cpu_seconds(pid, children=False), self.cpu.get(pid, 0.0))
             if pid not in self.names:
                 with contextlib.suppress(OSError), open(f"/proc/{pid}/cmdline", "rb") as f:
                     self.names[pid] = f.read().replace(b"\0", b" ").decode(errors="replace")[:120]
@@ -179,6 +179,13 @@ class TreeSampler:
 
     def worker_hwm_mb(self) -> float:
         return max((kb for pid, kb in self.hwm_kb.items() if pid != self.pid), default=0) / 1024
+
+    def main_cpu(self) -> float:
+        return self.cpu.get(self.pid, 0.0)
+
+    def others_cpu(self) -> float:
+        """CPU seconds of every other process of the tree (forkserver, readers)."""
+        return sum(cpu for pid, cpu in self.cpu.items() if pid != self.pid)
 
     def total_hwm_mb(self) -> float:
         """Sum of every process's peak: an upper bound on the tree's peak RSS."""
