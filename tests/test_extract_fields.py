@@ -143,3 +143,10 @@ def test_areas_never_from_a_quoted_notice() -> None:
     result = run("Zgłaszam Pana Adama Kota.\nFundacja Dobre Serce",
                  quoted="zapraszamy organizacje działające w obszarze kultury, sportu i zdrowia")
     assert result.areas == ()
+
+
+def test_contact_name_is_the_display_person_and_not_another_signer() -> None:
+    result = run("Zgłaszam Pana Adama Kota.\nPozdrawiam\nEwa Lis, asystentka\ntel. 600 100 200",
+                 from_name="Jan Kowalski", from_addr="jan.kowalski@example.pl")
+    # Ewa Lis's phone is hers, not the contact's.
+    assert (result.contact.name, result.contact.phone) == ("Jan Kowalski", None)

@@ -9,7 +9,7 @@ from mailbot.extract.names import person_display_name
 from mailbot.extract.people import SenderFacts
 from mailbot.extract.phones import normalise_email
 from mailbot.extract.sender import Signature, contact_line_phone, read_signature
-from mailbot.extract.textprep import Doc
+from mailbot.extract.textprep import Doc, fold
 from mailbot.models import Contact, FieldNote, ParsedMail
 
 
@@ -57,12 +57,14 @@ def read_contact(parsed: ParsedMail, doc: Doc, *, robot: bool) -> ContactReading
         return ContactReading(Contact(name, address, None), SenderFacts(None, None, address, None),
                               signature, display, ())
     signature = read_signature(doc.own_lines, person)
-    name = signature.name or person
-    phone = signature.phone or contact_line_phone(doc.own_lines)
-    if signature.name:
-        notes.append(FieldNote("contact", 0.9, f"signed by {signature.name} ({signature.reason})"))
-    elif person:
-        notes.append(FieldNote("contact", 0.85, "display name of the reply address"))
+    # The contract: the display name if it is a person, else the person who signs.
+    name = person or signature.name
+    same = signature.name is None or fold(signature.name) == fold(name or "")
+    phone = (signature.phone if same else None) or contact_line_phone(doc.own_lines)
+    if person:
+        notes.append(FieldNote("contact", 0.9, "display name of the reply address is a person"))
+    elif signature.name:
+        notes.append(FieldNote("contact", 0.85, f"signed by {signature.name} ({signature.reason})"))
     if phone:
         notes.append(FieldNote("contact phone", 0.9, "the writer's own number"))
     contact = Contact(name or _plain_display(display), address, phone)

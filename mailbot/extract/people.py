@@ -253,5 +253,12 @@ def find_people(doc: Doc, fields: Sequence[Field], tables: Sequence[Table],
     elif out and scan.unnamed:
         out += [Person(None, r.role) for r in scan.unnamed]
         notes.append(FieldNote("attendees", 0.4, "someone named only by role; name to follow"))
+    elif out:
+        sources = "form" if form_recs else "table" if table_recs else "text"
+        lowest = min([r.confidence for r in recs] or [0.9])
+        # Per-person notes already carry any doubt; this one only summarises.
+        notes.insert(0, FieldNote("attendees", max(0.5, min(lowest, 0.9)),
+                                  f"{len(out)} named in the {sources}"
+                                  + ("; the writer attends" if self_flag else "")))
     form = bool(form_recs or table_recs)
     return People(tuple(out), tuple(notes), cue or form, self_flag, form)
