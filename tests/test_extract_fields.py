@@ -150,3 +150,9 @@ def test_contact_name_is_the_display_person_and_not_another_signer() -> None:
                  from_name="Jan Kowalski", from_addr="jan.kowalski@example.pl")
     # Ewa Lis's phone is hers, not the contact's.
     assert (result.contact.name, result.contact.phone) == ("Jan Kowalski", None)
+
+
+def test_a_partner_organisation_is_not_the_senders() -> None:
+    result = run("Zgłaszam Pana Jana Nowaka. Współpracujemy z Fundacją Bettera.\nPozdrawiam\n"
+                 "Jan Kowalski\nStowarzyszenie Alfa Beta")
+    assert result.organisation.name == "Stowarzyszenie Alfa Beta"

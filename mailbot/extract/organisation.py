@@ -50,7 +50,8 @@ def _context_confidence(line: str, mention: Mention, whole_line: bool) -> tuple[
         return 0.9, "named as the sender's organisation"
     if _AFTER_SUBJECT.match(after):
         return 0.9, "subject of the registration sentence"
-    if _BEFORE_FROM.search(before) and mention.head_case_oblique:
+    # "z Fundacji X" (from) names the people's organisation; "z Fundacją X" (with) a partner.
+    if _BEFORE_FROM.search(before) and "gen" in mention.cases:
         return 0.85, "'z/ze …' names where the people come from"
     if whole_line:
         return 0.85, "signature line"

@@ -45,6 +45,7 @@ class Mention:
     end: int
     name: str
     head_case_oblique: bool
+    cases: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -186,4 +187,4 @@ def _capture(line: str, tokens: list[_Tok], i: int,
     name = "".join(pieces).strip()
     start = tokens[first].start
     end = tokens[last].end
-    return Mention(start, end, name, oblique), last
+    return Mention(start, end, name, oblique, head.cases), last
