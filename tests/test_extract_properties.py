@@ -103,3 +103,14 @@ _PIECES = ["Zgłaszam", "Pana", "Panią", "Jana", "Kowalskiego", "Fundacji", "�
 def test_extract_never_raises_on_registration_like_fragments(pieces: list[str]) -> None:
     result = extract(mail(" ".join(pieces)))
     assert all(p.name is None or p.name.strip() for p in result.attendees)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(st.none(), st.text(max_size=40)), st.one_of(st.none(), st.emails()),
+       st.one_of(st.none(), st.emails()), st.text(max_size=300))
+def test_extract_never_raises_on_odd_senders(name: str | None, address: str | None,
+                                             reply_to: str | None, text: str) -> None:
+    result = extract(mail("Zgłaszam Pana Jana Kowalskiego.\n" + text, from_name=name,
+                          from_addr=address, reply_to=reply_to))
+    expected = reply_to or address
+    assert result.contact.email is None or expected is not None
