@@ -205,6 +205,8 @@ def _run_forever(settings: Settings, pipeline: Pipeline) -> None:
             return open_inbox(settings.inbox, settings.file.inbox)
         watch = watch_inbox
     worker = Worker(settings, cycle, digest, watch, utc_now)
+    # The readers start with the worker, so the first mail is not answered a second late.
+    pipeline.readers.warm()
     click.echo(f"mailbot: pracuję ({settings.inbox.describe()}); Ctrl-C kończy.", err=True)
     worker.run_forever()
     pipeline.close()
