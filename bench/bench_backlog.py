@@ -46,6 +46,7 @@ class Result:
     main_mb: float
     worker_mb: float
     tree_mb: float
+    pss_mb: float
     main_cpu: float
     readers_cpu: float
     stages: dict[str, float]
@@ -147,7 +148,8 @@ def run_size(server: ImapServer, count: int, seed: int, profile: bool) -> Result
     if stored != count:
         raise SystemExit(f"stored {stored} of {count} messages:\n{output}")
     return Result(count, load_s, floor_s, ours_s, sampler.main_hwm_mb(), sampler.worker_hwm_mb(),
-                  sampler.total_hwm_mb(), sampler.main_cpu(), sampler.others_cpu(), stages, actions, outbox, delivered, load_before,
+                  sampler.total_hwm_mb(), sampler.peak_pss_kb / 1024, sampler.main_cpu(),
+                  sampler.others_cpu(), stages, actions, outbox, delivered, load_before,
                   load_average())
 
 
@@ -165,7 +167,7 @@ def report(r: Result) -> None:
     for stage, seconds in r.stages.items():
         print(f"    {stage:34s} {seconds:7.2f} s")
     print(f"  peak RSS (VmHWM): main {r.main_mb:.0f} MB, largest reader {r.worker_mb:.0f} MB, "
-          f"whole tree (sum of peaks) {r.tree_mb:.0f} MB")
+          f"whole tree: sum of peaks {r.tree_mb:.0f} MB, peak of summed PSS {r.pss_mb:.0f} MB")
     print(f"  decisions: {r.actions}")
     print(f"  outbox: {r.outbox}; delivered to the SMTP sink: {r.delivered}")
 
@@ -186,10 +188,10 @@ def main() -> None:
         for count in counts:
             results.append(run_size(server, count, args.seed, args.profile))
             report(results[-1])
-    print("\nsummary: count  msg/s  floor msg/s  ours/floor  tree peak RSS MB")
+    print("\nsummary:  count  msg/s  floor msg/s  ours/floor  tree RSS MB (sum of VmHWM / PSS)")
     for r in results:
-        print(f"  {r.count:12d} {r.count / r.ours_s:6.0f} {r.count / r.floor_s:12.0f} "
-              f"{r.ratio:10.0%} {r.tree_mb:17.0f}")
+        print(f"  {r.count:13d} {r.count / r.ours_s:6.0f} {r.count / r.floor_s:12.0f} "
+              f"{r.ratio:11.0%} {r.tree_mb:12.0f} / {r.pss_mb:.0f}")
 
 
 if __name__ == "__main__":

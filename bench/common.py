@@ -130,6 +130,14 @@ def _status_kb(pid: int, key: str) -> int:
     return 0
 
 
+def _pss_kb(pid: int) -> int:
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    return 0
+
+
 def cpu_seconds(pid: int, children: bool = True) -> float:
     """utime+stime of a process, plus what its waited-for children used (from /proc/PID/stat)."""
     with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as f:
@@ -147,18 +155,23 @@ class TreeSampler:
     hwm_kb: dict[int, int] = field(default_factory=dict)
     cpu: dict[int, float] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
+    # Peak of the tree's summed PSS (shared pages split between the processes sharing them).
+    peak_pss_kb: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
     def sample(self) -> None:
+        pss = 0
         for pid in tree(self.pid):
             hwm = _status_kb(pid, "VmHWM:")
             if hwm:
                 self.hwm_kb[pid] = max(hwm, self.hwm_kb.get(pid, 0))
+            pss += _pss_kb(pid)
             self.cpu[pid] = max(cpu_seconds(pid, children=False), self.cpu.get(pid, 0.0))
             if pid not in self.names:
                 with contextlib.suppress(OSError), open(f"/proc/{pid}/cmdline", "rb") as f:
                     self.names[pid] = f.read().replace(b"\0", b" ").decode(errors="replace")[:120]
+        self.peak_pss_kb = max(self.peak_pss_kb, pss)
 
     def __enter__(self) -> TreeSampler:
         def loop() -> None:
