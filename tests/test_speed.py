@@ -3,7 +3,11 @@ and sending every due answer in one cycle."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,3 +157,52 @@ def test_answers_drafted_in_the_readers_are_the_bytes_the_parent_would_render(
     # With drafts the parent rendered only what planning changed (none here: no repeats).
     assert parent_renders[1] == len(rendered)
     assert parent_renders[0] < parent_renders[1]
+
+
+POOL_SCRIPT = """
+import sys, time
+from mailbot.pipeline.readers import ReaderPool
+
+if __name__ == "__main__":
+    pool = ReaderPool(5.0)
+    pool.warm()
+    pool.read_all([])
+    print("ready", flush=True)
+    time.sleep(120)
+"""
+
+
+def descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                children = {int(x) for x in (task / "children").read_text().split()}
+                todo.extend(children - found)
+                found |= children
+    return found
+
+
+def test_readers_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "pool.py"
+    script.write_text(POOL_SCRIPT)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        assert parent.stdout.readline().strip() == "ready"
+        deadline = time.monotonic() + 30
+        children = descendants(parent.pid)
+        while len(children) < 3 and time.monotonic() < deadline:  # forkserver and 2 readers
+            time.sleep(0.1)
+            children = descendants(parent.pid)
+        assert len(children) >= 2
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = [pid for pid in children if Path(f"/proc/{pid}").exists()
+             and "forkserver" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
+    assert alive == []

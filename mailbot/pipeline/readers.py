@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import resource
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -13,6 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing import get_context
+from multiprocessing.connection import Connection
 
 from mailbot.pipeline.drafts import Draft, Drafting, draft_answers
 from mailbot.reading import Reading, read_message
@@ -43,12 +45,24 @@ class ReadResult:
     drafts: tuple[Draft, ...] = ()
 
 
-def _init_worker() -> None:
+def _init_worker(lifeline: Connection) -> None:
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
+    threading.Thread(target=_exit_with_parent, args=(lifeline,), daemon=True).start()
     # Load the morphology dictionary once per worker, not on the first message.
     read_message(b"From: a@b.pl\r\n\r\nJan Kowalski\r\n", internaldate=None,
                  deadline=datetime.fromisoformat("2014-03-05T23:59:59+01:00"))
+
+
+def _exit_with_parent(lifeline: Connection) -> None:
+    """Exit when the parent is gone (killed, crashed): only it holds the pipe's other end.
+
+    A worker holds both ends of its job queue's pipe, so without this an orphaned reader
+    would wait for work for ever (seen after a `kill -9` of the parent).
+    """
+    with contextlib.suppress(EOFError, OSError):
+        lifeline.recv_bytes()
+    os._exit(1)
 
 
 def _noop() -> None:
@@ -84,12 +98,18 @@ class ReaderPool:
         self.reader = reader or _read
         self.workers = workers or max(1, min(2, os.cpu_count() or 1))
         self._pool: ProcessPoolExecutor | None = None
+        # (read end for the workers, write end kept here): EOF tells a worker we are gone.
+        self._lifeline: tuple[Connection, Connection] | None = None
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # forkserver: the worker runs threads (scheduler, IDLE); fork from threads is unsafe.
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("forkserver"),
-                                             initializer=_init_worker)
+            context = get_context("forkserver")
+            if self._lifeline is None:
+                self._lifeline = context.Pipe(duplex=False)
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context,
+                                             initializer=_init_worker,
+                                             initargs=(self._lifeline[0],))
         return self._pool
 
     def _kill(self) -> None:
@@ -187,3 +207,6 @@ class ReaderPool:
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+        lifeline, self._lifeline = self._lifeline, None
+        for end in lifeline or ():
+            end.close()
