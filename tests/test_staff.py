@@ -41,6 +41,8 @@ def answers(world: Path) -> list[tuple[str, str, str]]:
     out = []
     for path in sorted((world / "var" / "outbox").glob("*.eml")):
         msg = answer_of(path.read_bytes().split(b"\r\n", 2)[2])
+        if str(msg["Message-ID"]).startswith("<mailbot.digest-"):
+            continue  # the staff digest is not an answer to anyone
         body = msg.get_body(("plain",))
         assert body is not None
         out.append((str(msg["Message-ID"]), str(msg["To"]), body.get_content()))
