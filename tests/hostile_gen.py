@@ -1,8 +1,9 @@
 """Hostile raw messages (reliability.md §8), each with the outcome the pipeline must reach.
 
 Outcomes: PARKED (a pre-parse limit tripped: stored, state review, reason `limit: <code>`),
-SILENT (stored, processed, never answered), ANSWERED (exactly one answer, to `to`, that passes
-the header audit) and ANY (stored and processed without a crash; an answer, if any, is clean).
+SILENT (stored, processed, never answered), ANSWERED (a registration despite its hostile part:
+exactly one answer, to `to` or the From address, that passes the header audit) and ANY (stored
+and processed without a crash; an answer, if any, is clean).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class Case:
     raw: bytes
     expect: str
     reason: str | None = None  # PARKED: the limit code
-    to: str | None = None  # ANSWERED: the one recipient
+    to: str | None = None  # ANSWERED: the one recipient (None: the sender in From)
 
 
 def mail(
@@ -150,9 +151,9 @@ def registration_from(org_line: str) -> bytes:
 def _cases() -> list[tuple[str, Callable[[], Case]]]:
     ew = "=?utf-8?q?Zg=C5=82oszenie?= "
     return [
-        ("unknown_charset", lambda: case(mail(ctype="text/plain; charset=x-no-such-charset"), ANY)),
-        ("zlib_codec_charset", lambda: case(mail(ctype="text/plain; charset=zlib_codec"), ANY)),
-        ("base64_codec_charset", lambda: case(mail(ctype="text/plain; charset=base64_codec"), ANY)),
+        ("unknown_charset", lambda: case(mail(ctype="text/plain; charset=x-no-such-charset"), ANSWERED)),
+        ("zlib_codec_charset", lambda: case(mail(ctype="text/plain; charset=zlib_codec"), ANSWERED)),
+        ("base64_codec_charset", lambda: case(mail(ctype="text/plain; charset=base64_codec"), ANSWERED)),
         (
             "utf7_bomb_1mb",
             lambda: case(mail(body=b"+AGEAYQBhAGE-" * 80_000, ctype="text/plain; charset=utf-7"), ANY),
@@ -219,7 +220,9 @@ def _cases() -> list[tuple[str, Callable[[], Case]]]:
         ),
         (
             "nul_bytes",
-            lambda: case(mail(("Subject", b"Zg\x00loszenie"), body=BODY.replace(b"Anna", b"An\x00na")), ANY),
+            lambda: case(
+                mail(("Subject", b"Zg\x00loszenie"), body=BODY.replace(b"Anna", b"An\x00na")), ANSWERED
+            ),
         ),
         ("invalid_base64", lambda: case(mail(body=b"!!!@@@ not base64 ===\r\n" * 50, cte="base64"), ANY)),
         (
@@ -263,7 +266,7 @@ def _cases() -> list[tuple[str, Callable[[], Case]]]:
         ("cve_2023_27043_address", lambda: case(mail(("From", f"alice@example.org(<{VICTIM}>")), SILENT)),
         (
             "nested_comments_3000",
-            lambda: case(mail(("From", "(" * 3000 + "x" + ")" * 3000 + f" <{at('comments')}>")), ANY),
+            lambda: case(mail(("From", "(" * 3000 + "x" + ")" * 3000 + f" <{at('comments')}>")), SILENT),
         ),
         ("auto_submitted", lambda: case(mail(("Auto-Submitted", "auto-generated")), SILENT)),
         ("list_mail", lambda: case(mail(("List-Id", "<ngo.lists.example>"), ("Precedence", "bulk")), SILENT)),
@@ -290,7 +293,7 @@ def _cases() -> list[tuple[str, Callable[[], Case]]]:
                     ).encode(),
                     ctype="text/html; charset=utf-8",
                 ),
-                ANY,
+                ANSWERED,
             ),
         ),
         (
@@ -307,26 +310,29 @@ def _cases() -> list[tuple[str, Callable[[], Case]]]:
                         attachment("zgloszenie\u202egpj.exe", b"MZ"),
                     ]
                 ),
-                ANY,
+                ANSWERED,
             ),
         ),
-        ("zip_bomb_docx", lambda: case(zip_bomb_docx(), ANY)),
+        ("zip_bomb_docx", lambda: case(zip_bomb_docx(), ANSWERED)),
         (
             "redos_payloads",
             lambda: case(
                 mail(body=BODY + b"a" * 50_000 + b"!\r\n" + b"Fundacja " * 5_000 + b"\r\n" + b"-" * 60_000),
-                ANY,
+                ANSWERED,
             ),
         ),
         (
             "formula_organisation",
-            lambda: case(registration_from('=HYPERLINK("http://evil.example","Fundacja")'), ANY),
+            lambda: case(registration_from('=HYPERLINK("http://evil.example","Fundacja")'), ANSWERED),
         ),
         (
             "markup_in_organisation",
-            lambda: case(registration_from(f"<script>{TOKEN}</script> Fundacja „Ś<b>wiatło</b>”"), ANY),
+            lambda: case(registration_from(f"<script>{TOKEN}</script> Fundacja „Ś<b>wiatło</b>”"), ANSWERED),
         ),
-        ("bidi_controls", lambda: case(mail(("From", f"Anna \u202eakwoN <{at('bidi')}>".encode())), ANY)),
+        (
+            "bidi_controls",
+            lambda: case(mail(("From", f"Anna \u202eakwoN <{at('bidi')}>".encode())), ANSWERED),
+        ),
         (
             "raw_8bit_latin2_headers",
             lambda: case(
@@ -334,7 +340,7 @@ def _cases() -> list[tuple[str, Callable[[], Case]]]:
                     ("Subject", b"Zg\xb3oszenie \xb1\xea"),
                     ("From", b"Anna Nowak \xa3\xf3d\xbc <" + at("latin2").encode() + b">"),
                 ),
-                ANY,
+                ANSWERED,
             ),
         ),
         (
@@ -344,14 +350,15 @@ def _cases() -> list[tuple[str, Callable[[], Case]]]:
         (
             "two_return_paths",
             lambda: case(
-                mail(("Return-Path", f"<{at('rp')}>"), ("Return-Path", f"<{VICTIM}>"), sender=at("rp")), ANY
+                mail(("Return-Path", f"<{at('rp')}>"), ("Return-Path", f"<{VICTIM}>"), sender=at("rp")),
+                ANSWERED,
             ),
         ),
-        ("body_line_2mb", lambda: case(mail(body=BODY + b"x" * (2 * 1024 * 1024)), ANY)),
+        ("body_line_2mb", lambda: case(mail(body=BODY + b"x" * (2 * 1024 * 1024)), ANSWERED)),
         (
             "message_id_with_imap_command",
             lambda: case(
-                mail(message_id="<inj@fundacja.pl>\r\n A001 CREATE hacked\r\n A002 DELETE INBOX"), ANY
+                mail(message_id="<inj@fundacja.pl>\r\n A001 CREATE hacked\r\n A002 DELETE INBOX"), ANSWERED
             ),
         ),
     ]
