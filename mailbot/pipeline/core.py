@@ -254,7 +254,10 @@ class Pipeline:
 
     def gated(self, reading: Reading, message: StoredMessage, *, resend: bool = False) -> Decision:
         """The reading's decision with the answering rules (backlog, caps, once) applied."""
-        facts = AnswerFacts() if resend else self.facts(reading, message)
+        # gate() reads the facts only for a decision that answers; each is a count over the
+        # outbox, so mail that gets no answer (robots, questions) skips them.
+        needed = reading.decision.answer and not resend
+        facts = self.facts(reading, message) if needed else AnswerFacts()
         limits = self.settings.limits
         return gate(reading.decision, facts, per_address_per_day=limits.answers_per_address_per_day,
                     per_hour=limits.answers_per_hour)
