@@ -45,13 +45,21 @@ class ReadResult:
     drafts: tuple[Draft, ...] = ()
 
 
+def warm_reader() -> None:
+    """Load what reading needs (the morphology dictionary above all) now, not on a message."""
+    try:
+        read_message(b"From: a@b.pl\r\n\r\nJan Kowalski\r\n", internaldate=None,
+                     deadline=datetime.fromisoformat("2014-03-05T23:59:59+01:00"))
+    except Exception:  # a worker that cannot warm up still reads, and reports, each message
+        log.warning("reader warm-up failed", exc_info=True)
+
+
 def _init_worker(lifeline: Connection) -> None:
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
     threading.Thread(target=_exit_with_parent, args=(lifeline,), daemon=True).start()
-    # Load the morphology dictionary once per worker, not on the first message.
-    read_message(b"From: a@b.pl\r\n\r\nJan Kowalski\r\n", internaldate=None,
-                 deadline=datetime.fromisoformat("2014-03-05T23:59:59+01:00"))
+    # Already done in the forkserver (reader_preload.py) unless that failed: then do it here.
+    warm_reader()
 
 
 def _exit_with_parent(lifeline: Connection) -> None:
@@ -105,6 +113,9 @@ class ReaderPool:
         if self._pool is None:
             # forkserver: the worker runs threads (scheduler, IDLE); fork from threads is unsafe.
             context = get_context("forkserver")
+            # The forkserver loads the readers' code and dictionary once and forks the workers
+            # from itself, so they share those pages (no effect once it is running).
+            context.set_forkserver_preload(["__main__", "mailbot.pipeline.reader_preload"])
             if self._lifeline is None:
                 self._lifeline = context.Pipe(duplex=False)
             self._pool = ProcessPoolExecutor(self.workers, mp_context=context,
