@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from extract_support import names, run
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from mailbot.models import Kind, Person
+import pytest
+from extract_support import RECEIVED, names, run
+
+from mailbot.decide import decide
+from mailbot.extract.roles import normalise_role
+from mailbot.models import Action, Kind, Person
+
+DEADLINE = datetime(2014, 3, 5, 23, 59, 59, tzinfo=ZoneInfo("Europe/Warsaw"))
 
 
 def test_inline_declined_names_with_roles_in_parentheses() -> None:
@@ -202,6 +210,67 @@ def test_role_of_a_named_person_is_not_a_second_person() -> None:
     result = run("Dzień dobry, w konferencji weźmie udział nasza prezes Pani Joanna Kaczmarek. "
                  "Fundacja Pomocy Dzieciom", from_name="Marek Nowicki", from_addr="m@fpd.pl")
     assert result.attendees == (Person("Joanna Kaczmarek", "prezes"),)
+
+
+@pytest.mark.parametrize(("text", "person"), [
+    ("Dzień dobry, w imieniu Stowarzyszenia Zielony Zakątek zgłaszam udział Pani Marty "
+     "Sowińskiej, naszej księgowej, w konferencji 7 marca.", Person("Marta Sowińska", "księgowa")),
+    ("Na konferencję Stowarzyszenie Zielony Zakątek deleguje Pana Tomasza Zająca, naszego "
+     "wiceprezesa.", Person("Tomasz Zając", "wiceprezes")),
+    ("Stowarzyszenie Zielony Zakątek zgłasza Beatę Kruk – naszą wolontariuszkę.",
+     Person("Beata Kruk", "wolontariuszka")),
+    # An apposition left in the nominative after a declined name.
+    ("Stowarzyszenie Zielony Zakątek zgłasza udział Pana Michała Wilka, nasz trener, "
+     "w konferencji.", Person("Michał Wilk", "trener")),
+])
+def test_apposition_role_belongs_to_the_name_before_it(text: str, person: Person) -> None:
+    result = run(text, from_name="Ewa Lis", from_addr="ewa@zakatek.example.pl")
+    assert result.attendees == (person,)
+    assert result.low_confidence == ()
+    decision = decide(result, RECEIVED, "received", DEADLINE)
+    assert decision.action is Action.CONFIRM
+
+
+def test_apposition_role_does_not_leak_to_the_next_person() -> None:
+    result = run("Zgłaszamy Pana Tomasza Zająca, naszego wiceprezesa, oraz Panią Beatę Kruk.\n"
+                 "Stowarzyszenie Zielony Zakątek")
+    assert result.attendees == (Person("Tomasz Zając", "wiceprezes"), Person("Beata Kruk"))
+
+
+def test_a_womans_function_after_a_mans_name_is_another_person() -> None:
+    result = run("Zgłaszamy Pana Tomasza Zająca, naszą księgową.\nStowarzyszenie Zielony Zakątek")
+    assert result.attendees == (Person("Tomasz Zając"), Person(None, "księgowa"))
+    assert any(n.field == "attendees" for n in result.low_confidence)
+
+
+@pytest.mark.parametrize(("text", "role"), [
+    ("Zgłaszamy Panią Beatę Kruk oraz skarbnika (nazwisko prześlemy później).", "skarbnik"),
+    ("Zgłaszamy Panią Beatę Kruk (prezes) i koordynatora wolontariuszy.",
+     "koordynator wolontariuszy"),
+    ("Zgłaszamy Panią Beatę Kruk wraz z naszym trenerem.", "trener"),
+])
+def test_a_role_joined_to_named_people_is_a_role_only_person(text: str, role: str) -> None:
+    result = run(text + "\nStowarzyszenie Zielony Zakątek")
+    assert [p.name for p in result.attendees] == ["Beata Kruk", None]
+    assert result.attendees[1].role == role
+    assert any(n.field == "attendees" for n in result.low_confidence)
+
+
+def test_two_functions_of_one_person_are_not_two_people() -> None:
+    result = run("Zgłaszam Pana Tomasza Zająca, prezesa i założyciela stowarzyszenia.\n"
+                 "Stowarzyszenie Zielony Zakątek")
+    assert result.attendees == (Person("Tomasz Zając", "prezes"),)
+
+
+@pytest.mark.parametrize(("raw", "role"), [
+    ("naszej koordynatorki", "koordynatorka"),
+    ("naszym skarbnikiem", "skarbnik"),
+    ("prezesa naszego stowarzyszenia", "prezes"),
+    ("mojego zastępcy", "zastępca"),
+    ("naszego stowarzyszenia", None),
+])
+def test_role_drops_the_possessive_pronoun(raw: str, role: str | None) -> None:
+    assert normalise_role(raw) == role
 
 
 def test_colleague_title_and_one_line_signature_with_role() -> None:

@@ -11,7 +11,7 @@ from mailbot.extract.names import INLINE, NOMINATIVE
 from mailbot.extract.orgnames import mentions
 from mailbot.extract.personscan import PersonMention, person_mentions
 from mailbot.extract.phones import emails_in, is_office_phone, normalise_phone, phones_in
-from mailbot.extract.roles import is_role_word, normalise_role
+from mailbot.extract.roles import feminine_only, is_possessive, is_role_word, normalise_role
 from mailbot.extract.textprep import fold
 
 
@@ -116,6 +116,9 @@ def _excluded(sentence: str, mention: PersonMention,
 def _role_before(text: str) -> str | None:
     """A role written just before the name: 'prezesa zarządu Jana Kowalskiego', 'Skarbnik: …'."""
     words = re.sub(r"(?i)\b(?:pan[a-ząę]*|p\.|dr|hab\.|mgr|inż\.)\s*$", "", text.strip(" :–—-"))
+    # Only what touches the name: in "Jana Nowaka, naszego skarbnika, oraz Annę Lis" the role
+    # before "oraz" belongs to Jan, not to Anna.
+    words = re.split(r"[,;()]|\b(?:oraz|i|a także)\b|\s[–—-]\s", words)[-1]
     words_list = words.split()[-3:]
     for i in range(len(words_list)):
         if is_role_word(words_list[i]):
@@ -126,6 +129,8 @@ def _role_before(text: str) -> str | None:
 def _from_mention(sentence: str, mention: PersonMention, *, in_list: bool,
                   office: frozenset[str], before: str = "") -> Rec:
     role, email, phone = details(sentence[mention.end:], in_list=in_list, office=office)
+    if role and mention.reading.gender == "m1" and feminine_only(role.split()[0]):
+        role = None  # "Pana Jana Nowaka, naszą księgową": she is another person
     role = role or _role_before(before)
     return Rec(mention.name, role, email, phone, mention.reading.confidence, mention.reading.reason)
 
@@ -169,24 +174,59 @@ def _genitive(word: str) -> bool:
     return any("gen" in r.cases and r.pos in ("subst", "adj") for r in readings(word.lower()))
 
 
-_POSSESSIVE_ROLE = re.compile(r"(?i)\b(?:nasz|nasza|naszego|naszą|nasza|naszej|nasze)\s+"
+_POSSESSIVE_ROLE = re.compile(r"(?i)\b(?:nasz|nasza|naszego|naszą|naszej|nasze|naszym)\s+"
                               r"([^\W\d_]+(?:\s+[^\W\d_]+)?)")
+# "… oraz księgowa (nazwisko podamy później)": a role joined to the people named before it.
+_JOINED_ROLE = re.compile(r"(?i)(?<=[\s,)])(?:oraz|i|a także|jak również)\s+"
+                          r"(?:(?:też|także|również)\s+)?([^\W\d_]+(?:\s+[^\W\d_]+)?)")
+# Only a comma, a dash or an opening parenthesis between a name and the role that follows it.
+_APPOSITION_GAP = re.compile(r"\s*[,–—(-]?\s*")
+
+
+def _apposition(sentence: str, start: int, role_word: str,
+                found: list[PersonMention]) -> bool:
+    """'Pani Anny Lis, naszej koordynatorki': the role describes the name right before it."""
+    for mention in found:
+        if mention.end <= start and _APPOSITION_GAP.fullmatch(sentence, mention.end, start):
+            # "Pana Jana Nowaka, naszą księgową": a woman's function, so a second person.
+            return not (mention.reading.gender == "m1" and feminine_only(role_word))
+    return False
+
+
+def _after_person(sentence: str, start: int, found: list[PersonMention]) -> bool:
+    """The conjunction at `start` follows a name, its parenthesis or its apposition."""
+    before = sentence[:start].rstrip()
+    return before.endswith((")", ",")) or any(m.end == len(before) for m in found)
+
+
+def _unnamed_role(sentence: str, start: int) -> str | None:
+    """The role written at `start` when no name follows it ('nasza księgowa.')."""
+    words = sentence[start:].split(None, 2)[:2]
+    if not words or not is_role_word(words[0]):
+        return None
+    end = 2 if len(words) > 1 and _genitive(words[1]) and words[1][:1].islower() \
+        and words[1].lower() not in ("pani", "pana", "pan") and not is_possessive(words[1]) else 1
+    after = sentence[start:].split(None, end)[end:]
+    if after and (after[0][:1].isupper() or fold(after[0]).startswith(("pan", "p."))):
+        return None  # "nasza prezes Pani Joanna Kaczmarek": the role of a named person
+    return normalise_role(" ".join(words[:end]))
 
 
 def possessive_roles(sentence: str) -> list[Rec]:
     """'… oraz nasza księgowa': a person named only by role next to named people."""
     out: list[Rec] = []
+    found = person_mentions(sentence, prefer=INLINE)
+    starts: list[int] = []
     for match in _POSSESSIVE_ROLE.finditer(sentence):
-        words = match.group(1).split()
-        if words and is_role_word(words[0]):
-            end = 2 if len(words) > 1 and _genitive(words[1]) and words[1][:1].islower() \
-                and words[1].lower() not in ("pani", "pana", "pan") else 1
-            after = sentence[match.start(1):].split(None, end)[end:]
-            if after and (after[0][:1].isupper() or fold(after[0]).startswith(("pan", "p."))):
-                continue  # "nasza prezes Pani Joanna Kaczmarek": the role of a named person
-            role = normalise_role(" ".join(words[:end]))
-            if role:
-                out.append(Rec(None, role, None, None, 0.4, "named only by role"))
+        if not _apposition(sentence, match.start(), match.group(1), found):
+            starts.append(match.start(1))
+    for match in _JOINED_ROLE.finditer(sentence):
+        if _after_person(sentence, match.start(), found):
+            starts.append(match.start(1))
+    for start in sorted(set(starts)):
+        role = _unnamed_role(sentence, start)
+        if role:
+            out.append(Rec(None, role, None, None, 0.4, "named only by role"))
     return out
 
 

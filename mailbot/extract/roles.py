@@ -25,10 +25,22 @@ _ROLE_HEADS = (
 _NOT_ROLE = re.compile(r"^(?:tel|telefon|kom|fax|faks|e-?mail|mail|ul|al|os|www|http|nip|krs|"
                        r"regon|adres|kontakt|nr)\b", re.I)
 _OBLIQUE = frozenset({"gen", "acc", "dat", "inst", "loc"})
+# "naszej koordynatorki", "mojego zastępcy": the pronoun is not part of the function.
+_POSSESSIVE = re.compile(r"^(?:nasz|wasz|moj|swoj)(?:a|e|ego|ej|emu|ym|ych|ymi)?$")
 
 
 def is_role_word(word: str) -> bool:
     return fold(word).startswith(_ROLE_HEADS)
+
+
+def is_possessive(word: str) -> bool:
+    return bool(_POSSESSIVE.match(fold(word)))
+
+
+def feminine_only(word: str) -> bool:
+    """'koordynatorkę', 'księgową': a form that can name only a woman's function."""
+    options = [r for r in readings(word.lower()) if r.pos in ("subst", "adj")]
+    return bool(options) and all("f" in r.genders and "m1" not in r.genders for r in options)
 
 
 def _cut_organisation(words: list[str]) -> list[str]:
@@ -81,7 +93,12 @@ def normalise_role(raw: str | None, *, strict: bool = True) -> str | None:
     text = " ".join(raw.replace("\u00a0", " ").split()).strip(" ,.;:–—-()")
     if not text or len(text) > 80 or re.search(r"[\d@]", text) or _NOT_ROLE.match(text):
         return None
-    words = _cut_organisation(text.split())
+    words = text.split()
+    if len(words) > 1 and is_possessive(words[0]):
+        words = words[1:]
+    # "prezes naszej fundacji": what follows the pronoun is the organisation.
+    cut = next((i for i, word in enumerate(words) if i and is_possessive(word)), len(words))
+    words = _cut_organisation(words[:cut])
     if not words or len(words) > 7:
         return None
     if head_form(words[0]):
