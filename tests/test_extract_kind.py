@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
-from extract_support import mail, run
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+import pytest
+from extract_support import RECEIVED, mail, run
+
+from mailbot.decide import decide
 from mailbot.extract import extract
-from mailbot.models import Kind
+from mailbot.models import Action, Kind
+
+DEADLINE = datetime(2014, 3, 5, 23, 59, 59, tzinfo=ZoneInfo("Europe/Warsaw"))
 
 
 @pytest.mark.parametrize("text", [
@@ -55,12 +61,56 @@ def test_other(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
-    "Dzień dobry,\nchcielibyśmy wziąć udział w konferencji.\nPozdrawiam",
     "Dziękuję za potwierdzenie udziału w konferencji, do zobaczenia 7 marca!",
+    "Niestety nie chcemy już uczestniczyć w wydarzeniach miasta.",
 ])
 def test_human_mail_about_the_event_that_registers_nobody_goes_to_staff(text: str) -> None:
     result = run(text, from_name=None, from_addr="someone@example.org")
     assert result.kind in (Kind.QUESTION, Kind.REGISTRATION)
+    assert result.attendees == ()
+
+
+@pytest.mark.parametrize("text", [
+    "Dzień dobry,\nbardzo chcielibyśmy uczestniczyć w marcowej konferencji.\nPozdrawiam",
+    "Chcemy się zarejestrować na konferencję dla organizacji pozarządowych.",
+    "Uprzejmie prosimy o zarejestrowanie naszego stowarzyszenia na konferencję.",
+    "Nasze koło chciałoby również wziąć udział w konferencji 7 marca.",
+    "Pragniemy zgłosić nasz udział w konferencji.",
+    "Wyrażamy chęć udziału w konferencji, dane uczestników prześlemy.",
+    "Planujemy przyjść na konferencję w komplecie.",
+])
+def test_intent_to_attend_with_nobody_named_is_a_registration_for_review(text: str) -> None:
+    result = run(text, from_name=None, from_addr="biuro@example.org")
+    assert result.kind is Kind.REGISTRATION
+    assert result.attendees == ()
+    decision = decide(result, RECEIVED, "received", DEADLINE)
+    assert decision.action is Action.REVIEW
+    assert decision.reasons == ("registration without organisation and attendee names",)
+
+
+def test_we_intend_to_attend_does_not_make_the_named_writer_an_attendee() -> None:
+    result = run("Dzień dobry, chcielibyśmy się zapisać na konferencję.\nPozdrawiam\nMarek Wójcik",
+                 from_name="Marek Wójcik", from_addr="marek@example.org")
+    assert result.kind is Kind.REGISTRATION
+    assert result.attendees == ()
+
+
+def test_i_would_like_to_sign_up_registers_the_writer() -> None:
+    result = run("Dzień dobry, chciałabym się zapisać na konferencję.\nZofia Nowicka",
+                 from_name="Zofia Nowicka", from_addr="zofia@example.org")
+    assert result.kind is Kind.REGISTRATION
+    assert [p.name for p in result.attendees] == ["Zofia Nowicka"]
+
+
+@pytest.mark.parametrize("text", [
+    "Czy można jeszcze zapisać się na konferencję?",
+    "Dzień dobry, czy mogę zgłosić dwie osoby z jednego stowarzyszenia?",
+    "Chcielibyśmy wziąć udział. Do kiedy trzeba przesłać zgłoszenie?",
+    "Czy moglibyśmy zarejestrować się na miejscu, w dniu konferencji?",
+])
+def test_a_question_about_registering_stays_a_question(text: str) -> None:
+    result = run(text, from_name=None, from_addr="biuro@example.org")
+    assert result.kind is Kind.QUESTION
     assert result.attendees == ()
 
 

@@ -11,10 +11,16 @@ import re
 REGISTRATION = re.compile(
     r"\bzglasz(?:am|amy|a|aja)\b|\bzapis(?:uje|ujemy|ac sie|alem|alam)\b"
     r"|\brejestruj(?:e|emy)\b|\bdeleguj(?:e|emy)\b|\boddelegow\w*"
-    r"|\bchcial(?:bym|abym|bysmy|ybysmy) (?:sie )?(?:zapisac|zglosic|zarejestrowac)"
-    r"|\bchcial(?:bym|abym|bysmy|ybysmy) (?:wziac udzial|uczestniczyc|przyjsc)"
-    r"|\bprosze o (?:zapisanie|rejestracje|wpisanie|dopisanie)|\bprosimy o (?:zapisanie|"
-    r"rejestracje|wpisanie|dopisanie)"
+    # The intent to attend, in any person ("chcielibyśmy wziąć udział", "chcemy się zapisać",
+    # "nasza fundacja chciałaby", "pragniemy zgłosić"); "nie chcemy" states the opposite.
+    r"|(?<!nie )\b(?:chc(?:e|emy|a|ial\w*|iel\w*)|pragn(?:e|iemy|ie|a)|zamierza(?:m|my|ja)?"
+    r"|planuj(?:e|emy|a)) (?:(?:bardzo|rowniez|takze|tez|jednak|serdecznie|chetnie) )?"
+    r"(?:sie )?(?:zapisac|zglosic|zarejestrowac|wpisac|wziac udzial|uczestniczyc|przyjsc"
+    r"|byc obecn)"
+    r"|\b(?:wyrazam\w*|deklaruj\w*) (?:nasza |swoja |moja )?chec (?:udzialu|uczestnictwa|"
+    r"wziecia udzialu)|\bdeklaruj\w* (?:nasz |swoj |moj )?(?:udzial|uczestnictwo|obecnosc)"
+    r"|\bpros(?:ze|imy) o (?:zapisanie|rejestracje|zarejestrowanie|wpisanie|dopisanie"
+    r"|przyjecie (?:naszego |mojego )?zgloszenia)"
     r"|\b(?:przesylam|przesylamy|zalaczam|zalaczamy|w zalaczeniu)\b[^.\n]{0,80}"
     r"(?:zgloszeni|formularz)"
     r"|(?<!nie )\b(?:wezme|wezmiemy|wezmie|wezma) udzial|(?<!nie )\bbed(?:e|ziemy|zie|a) "
@@ -33,7 +39,8 @@ SELF = re.compile(
     r"|\b(?:oraz|i|a takze|jak rowniez) siebie\b|\b(?:zapisac|zapisuje|zglosic|zglaszam|"
     r"zarejestrowac) sie\b|(?<!nie )\bwezme udzial\b|(?<!nie )\bbede uczestniczyc\b"
     r"|(?<!nie )\bprzyjde\b"
-    r"|\bchcial(?:bym|abym) (?:wziac udzial|uczestniczyc|przyjsc)"
+    r"|(?<!nie )\b(?:chcial(?:bym|abym)|pragne|zamierzam) (?:sie (?:zapisac|zglosic|zarejestrowac)"
+    r"|wziac udzial|uczestniczyc|przyjsc|byc obecn)"
     r"|\bja oraz\b|\boraz ja\b|\bi ja\b|\bmnie oraz\b|\bregister myself\b|\bi will attend\b"
     r"|\b(?:zglosic|zapisac|zarejestrowac|zglaszam|zapisuje|rejestruje) (?:rowniez |takze )?siebie\b"
     r"|\bpotwierdzam\w* (?:moja |swoja )?obecnosc|(?<!nie )\bbede obecn\w*|(?<!nie )\bbede ja\b"
@@ -85,9 +92,18 @@ EVENT = re.compile(r"konferencj|\budzial|zglosz|zglasz|\bzapis|rejestr|\buczestn
                    r"\battend (?:the|your)\b")
 
 
+# A yes/no question open before the cue, in the same clause: "czy mogę zapisać się …?" asks.
+_ASKED = re.compile(r"\bczy\b[^.;:!,?]*$")
+
+
+def _said(pattern: re.Pattern[str], folded: str) -> bool:
+    """Whether `pattern` occurs in `folded` outside a question about it."""
+    return any(not _ASKED.search(folded, 0, m.start()) for m in pattern.finditer(folded))
+
+
 def registration_cue(folded: str) -> bool:
-    return bool(REGISTRATION.search(folded))
+    return _said(REGISTRATION, folded)
 
 
 def self_cue(folded: str) -> bool:
-    return bool(SELF.search(folded))
+    return _said(SELF, folded)
