@@ -8,6 +8,7 @@ import email.policy
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -19,6 +20,7 @@ from tcp_proxy import TcpProxy
 from mailbot.bounces import looks_like_bounce, read_bounce, undelivered
 from mailbot.cli import cli
 from mailbot.config import Settings
+from mailbot.errors import StoreError
 from mailbot.inbox import seed_maildir
 from mailbot.pipeline import CycleReport, Pipeline
 from mailbot.store import Store
@@ -353,4 +355,33 @@ def test_bounce_of_our_confirmation_marks_it_and_is_never_answered(
     assert len(smtp_sink.messages) == 2  # the two confirmations; the bounces got no answer
     bounces = desk.store.query("select answer from messages where mailbox != 'desk'")
     assert [b["answer"] for b in bounces] == [0, 0]
+    check_invariants(desk.settings.database, [], ledger(smtp_sink))
+
+
+def test_a_database_error_mid_send_leaves_nothing_stuck_for_the_next_cycle(
+        desk_factory: Callable[..., Desk], smtp_sink: SmtpSink,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The long-running worker recovers rows its own failed cycle left in `sending`."""
+    desk = desk_factory(smtp_sink.port)
+    desk.deliver(registration(1), registration(2))
+    store = desk.store
+    real = store.set_outbox_state
+    failures = []
+
+    def flaky(outbox_id: int, state: str, *args: Any, **kwargs: Any) -> None:
+        if state == "data_in_flight" and not failures:
+            failures.append(outbox_id)
+            raise StoreError("database is locked (test fault)")
+        real(outbox_id, state, *args, **kwargs)
+
+    monkeypatch.setattr(store, "set_outbox_state", flaky)
+    with pytest.raises(StoreError):
+        desk.cycle()
+    assert smtp_sink.messages == []  # DATA was never completed: the server keeps nothing
+    assert {r["state"] for r in desk.rows()} == {"sending"}
+    # The same process runs its next cycle (no restart): both answers go, once each.
+    desk.clock.advance(minutes=1)
+    desk.cycle()
+    assert [r["state"] for r in desk.rows()] == ["sent", "sent"]
+    assert len(smtp_sink.messages) == 2
     check_invariants(desk.settings.database, [], ledger(smtp_sink))

@@ -472,6 +472,9 @@ class Pipeline:
     def cycle(self) -> CycleReport:
         """Poll, process, the digest when due, send; inbox and outbox errors are reported."""
         report = CycleReport()
+        # A failed earlier cycle of this worker (say, the database locked mid-send) may have
+        # left rows in `sending` or `data_in_flight`; the worker lock makes them ours to settle.
+        self.recover()
         try:
             self.poll(report)
         except MailboxError as exc:
