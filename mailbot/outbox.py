@@ -127,6 +127,18 @@ class SmtpTransport:
             # Before DATA the server cannot hold the message; after it, it may (RFC 1047).
             raise SendError(f"SMTP connection lost during {stage}: {exc}", permanent=False,
                             maybe_delivered=stage == "END") from exc
+        except BaseException:
+            # Anything else (the database failing in on_data): the session may be inside DATA,
+            # where QUIT would only wait for a reply until the timeout. Drop the socket.
+            self.abandon()
+            raise
+
+    def abandon(self) -> None:
+        """Close the connection without a word (the server discards an unfinished DATA)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.close()
 
     def close_quietly(self, *, reset: bool) -> None:
         conn, self._conn = self._conn, None
