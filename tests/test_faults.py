@@ -127,6 +127,8 @@ def test_random_kill_loop_loses_nothing_and_answers_once(world: World) -> None:
             time.sleep(rng.uniform(0.05, 0.9))
         done.set()
 
+    # Each accepted answer waits a little for its 250: more kills land in the RFC 1047 window.
+    world.sink.stall(0.3)
     feeder = threading.Thread(target=arrive, daemon=True)
     feeder.start()
     started = time.monotonic()
