@@ -31,9 +31,23 @@ _KEYS: dict[str, str] = {
     "krs": "krs", "nip": "nip", "regon": "regon", "adres": "address",
     "adres siedziby": "address",
 }
-_FIELD = re.compile(r"^[ \t]*(?:\d{1,2}[.)][ \t]*)?([^\W\d][\w .,/-]{0,40}?)"
+_FIELD = re.compile(r"^[ \t]*(?:\d{1,2}[.)][ \t]*)?([^\W\d][\w .,/()-]{0,60}?)"
                     r"(?:[ \t]*(?::|\|)|[ \t]{2,}|\t)[ \t]*(.*)$")
 _CELL_SPLIT = re.compile(r"\S+(?: \S+)*")
+
+
+# Words that say whose field it is: "Imię i nazwisko uczestnika/uczestniczki", "Telefon osoby
+# zgłaszanej", "Funkcja uczestnika w organizacji". Removed, they leave the plain label.
+_WHOSE = re.compile(
+    r"\(?\b(?:uczestni(?:ka|kow|czki|czek)|osoby (?:zglaszanej|zgloszonej|delegowanej)"
+    r"|delegata|przedstawiciela)(?:\s*/\s*[a-z]+)*\)?"
+    r"(?:\s+(?:do udzialu|w konferencji|konferencji|w wydarzeniu))*")
+# Labels that name the participant themself: the value is their name.
+_PARTICIPANT = re.compile(
+    r"^(?:uczestnik|uczestniczka|uczestnik\s*/\s*uczestniczka|uczestnik\s*\(?\s*ka\s*\)?"
+    r"|osoba (?:zglaszana|zgloszona|delegowana|uczestniczaca)|(?:zglaszana|zgloszona) osoba"
+    r"|delegat|delegatka)(?:\s+(?:nr\s*)?\d{1,2})?$")
+_PERSON_KEYS = frozenset({"name", "first_name", "surname", "role", "phone", "email"})
 
 
 @dataclass(frozen=True)
@@ -44,7 +58,19 @@ class Field:
 
 
 def field_key(label: str) -> str | None:
-    return _KEYS.get(fold(label).strip(" .:"))
+    """The field a label fills ('Imię i nazwisko uczestnika' -> 'name'), None when unknown."""
+    folded = " ".join(fold(label).strip(" .:").split())
+    key = _KEYS.get(folded)
+    if key is not None:
+        return key
+    rest, found = _WHOSE.subn(" ", folded)
+    rest = " ".join(rest.split()).strip(" .:,/-")
+    if found and (not rest or rest in ("dane", "dane osobowe") or _PARTICIPANT.match(rest)):
+        return "name"  # "Dane uczestnika: …", "Dane osobowe uczestnika: …"
+    if found:
+        key = _KEYS.get(rest)
+        return key if key in _PERSON_KEYS else None
+    return "name" if _PARTICIPANT.match(folded) else None
 
 
 def fields(lines: Sequence[str]) -> list[Field]:
