@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mailbot.classify import classify
 from mailbot.extract.areas import find_areas
-from mailbot.extract.contact import read_contact
+from mailbot.extract.contact import forward_contact, forwarded_writer, read_contact
 from mailbot.extract.forms import fields as find_fields
 from mailbot.extract.forms import tables as find_tables
 from mailbot.extract.ids import find_ids
@@ -38,11 +38,12 @@ def extract(parsed: ParsedMail, *, office_addresses: frozenset[str] = frozenset(
                           notes=(FieldNote("kind", 0.3, unreadable),),
                           signals=(*signals, "text:unreadable"), readable=False,
                           no_answer_reasons=reasons)
-    reading = read_contact(parsed, doc, robot=False)
+    writer = forwarded_writer(doc, office_addresses)
+    reading = forward_contact(read_contact(parsed, doc, robot=False), writer, office_addresses)
     lines = list(doc.lines)
     form_fields = find_fields(lines)
     form_tables = find_tables(lines)
-    people = find_people(doc, form_fields, form_tables, reading.sender, office_addresses)
+    people = find_people(doc, form_fields, form_tables, reading.sender, office_addresses, writer)
     suspect = [r for r in reasons if r in _SUSPECT]
     kind_reading = read_kind(doc.own_lines + doc.lines[doc.own_end:], parsed.subject,
                              registers=people.cue, named=bool(people.attendees),

@@ -47,6 +47,11 @@ SELF = re.compile(
     r"|\bpotwierdzam (?:moj |swoj )?udzial|(?<!nie )\bbede reprezentowac|\breprezentowac bede"
     r"|\bzglaszam (?:moj |swoj )?udzial\b[^.]{0,80}\bjako (?:przedstawiciel|reprezentant|czlon)"
 )
+# A first-person singular word: "zapisać się" alone may be an invitation ("prosimy zapisać się"),
+# so a forwarded message's writer registers themself only when they speak of themself.
+FIRST_PERSON = re.compile(
+    r"\b(?:zglaszam|zapisuje|rejestruje|wezme|bede|przyjde|potwierdzam|deklaruje|wyrazam|chce"
+    r"|chcial(?:bym|abym)|pragne|zamierzam|planuje|ja|mnie|myself|i (?:will|would))\b")
 # "Zgłaszam udział w konferencji." with nobody else named: the writer means themself.
 WEAK_SELF = re.compile(r"\bzglaszam (?:moj |swoj )?udzial w (?:konferencji|spotkaniu|wydarzeniu)"
                        r"(?![^.:]*\b(?:osob|przedstawicieli|czlonkow|pracownikow|nastepujac))"

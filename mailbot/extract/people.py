@@ -20,6 +20,7 @@ from mailbot.extract.names import NOMINATIVE
 from mailbot.extract.personscan import person_mentions
 from mailbot.extract.phones import address_belongs_to, emails_in, phones_in
 from mailbot.extract.roles import normalise_role
+from mailbot.extract.selfclaim import SelfClaim
 from mailbot.extract.textprep import Doc, fold, is_list_item, sentences, strip_list_mark
 from mailbot.models import FieldNote, Person
 
@@ -124,8 +125,8 @@ class _Scan:
     roles: list[Rec]
     unnamed: list[Rec]
     cue: bool
-    self_flag: bool
-    weak_self: bool
+    own: SelfClaim
+    forwarded: SelfClaim
 
 
 def _scan_lines(doc: Doc, used: set[int], office: frozenset[str]) -> _Scan:
@@ -133,7 +134,8 @@ def _scan_lines(doc: Doc, used: set[int], office: frozenset[str]) -> _Scan:
     recs: list[Rec] = []
     roles: list[Rec] = []
     unnamed: list[Rec] = []
-    cue = self_flag = list_mode = weak_self = False
+    cue = list_mode = False
+    own, forwarded = SelfClaim(), SelfClaim()
     current: int | None = None
     lines = doc.lines
     # Index of the next non-blank line after each line (computed once: linear on long mail).
@@ -172,10 +174,11 @@ def _scan_lines(doc: Doc, used: set[int], office: frozenset[str]) -> _Scan:
                     unnamed.extend(possessive_roles(sentence))
             else:
                 found = []
-            if i < doc.own_end and cues.self_cue(folded):
-                self_flag = True
-            if i < doc.own_end and cues.WEAK_SELF.search(folded) and not found:
-                weak_self = True
+            # The sender speaks in their own lines; a forwarded message's writer in theirs.
+            if i < doc.own_end:
+                own = own.read(sentence, folded, bool(found), forwarded=False)
+            elif i < doc.forward_end:
+                forwarded = forwarded.read(sentence, folded, bool(found), forwarded=True)
         folded_line = fold(line)
         nxt = following_at[i + 1]
         following = lines[nxt] if nxt < len(lines) else ""
@@ -184,7 +187,7 @@ def _scan_lines(doc: Doc, used: set[int], office: frozenset[str]) -> _Scan:
         elif line_cue and (line.rstrip().endswith(":") or is_list_item(following)
                            or "nastepujac" in folded_line):
             list_mode = True
-    return _Scan(recs, roles, unnamed, cue, self_flag, weak_self)
+    return _Scan(recs, roles, unnamed, cue, own, forwarded)
 
 
 def _merge(recs: Sequence[Rec]) -> list[Rec]:
@@ -207,21 +210,42 @@ def _same_person(a: str | None, b: str | None) -> bool:
     return bool(a and b) and fold(a or "") == fold(b or "")
 
 
+def _with_writer(rec: Rec, writer: SenderFacts | None) -> Rec:
+    """A writer who attends keeps their own address (if clearly theirs), phone and role."""
+    if writer is None or not _same_person(rec.name, writer.name):
+        return rec
+    theirs = address_belongs_to(writer.email, rec.name, sender=True)
+    return replace(rec, email=rec.email or (writer.email if theirs else None),
+                   phone=rec.phone or writer.phone, role=rec.role or writer.role)
+
+
 def find_people(doc: Doc, fields: Sequence[Field], tables: Sequence[Table],
-                sender: SenderFacts, office: frozenset[str]) -> People:
-    """Every person who will attend, with role and own e-mail/phone where given."""
+                sender: SenderFacts, office: frozenset[str],
+                forwarded: SenderFacts | None = None) -> People:
+    """Every person who will attend, with role and own e-mail/phone where given.
+
+    `forwarded` is the writer of a forwarded message: they attend when their own text says so.
+    """
     form_recs, contacts = _from_fields(fields, office)
     table_recs = _from_tables(tables, office)
     used = {f.line for f in fields}
     for table in tables:
         used.update(range(table.first_line, table.last_line + 1))
     scan = _scan_lines(doc, used, office)
-    roles, cue, self_flag = scan.roles, scan.cue, scan.self_flag
+    roles, cue = scan.roles, scan.cue
     recs = _merge(form_recs + table_recs + scan.recs)
-    if scan.weak_self and not recs and not roles:
-        self_flag = True
+    nobody = not recs and not roles
+    self_flag = scan.own.said or (scan.own.weak and nobody)
+    forward_flag = scan.forwarded.said or (scan.forwarded.weak and nobody)
+    sender = replace(sender, role=sender.role or scan.own.role)
+    if forwarded is not None:
+        forwarded = replace(forwarded, role=forwarded.role or scan.forwarded.role)
     if self_flag and sender.name and not any(_same_person(r.name, sender.name) for r in recs):
         recs.append(Rec(sender.name, sender.role, None, None, 0.9, "the sender attends"))
+    if forward_flag and forwarded is not None and forwarded.name \
+            and not any(_same_person(r.name, forwarded.name) for r in recs):
+        recs.append(Rec(forwarded.name, forwarded.role, None, None, 0.85,
+                        "the forwarded message's writer attends"))
     notes: list[FieldNote] = []
     if self_flag and not sender.name:
         roles.append(Rec(None, sender.role, None, sender.phone, 0.4,
@@ -230,11 +254,7 @@ def find_people(doc: Doc, fields: Sequence[Field], tables: Sequence[Table],
     taken = {r.email for r in recs if r.email}
     out: list[Person] = []
     for rec in recs:
-        if _same_person(rec.name, sender.name):
-            theirs = address_belongs_to(sender.email, rec.name, sender=True)
-            email = rec.email or (sender.email if theirs else None)
-            rec = replace(rec, email=email, phone=rec.phone or sender.phone,
-                          role=rec.role or sender.role)
+        rec = _with_writer(_with_writer(rec, sender), forwarded)
         for contact in contacts:
             if _same_person(rec.name, contact.name):
                 rec = replace(rec, email=rec.email or contact.email,
@@ -259,6 +279,7 @@ def find_people(doc: Doc, fields: Sequence[Field], tables: Sequence[Table],
         # Per-person notes already carry any doubt; this one only summarises.
         notes.insert(0, FieldNote("attendees", max(0.5, min(lowest, 0.9)),
                                   f"{len(out)} named in the {sources}"
-                                  + ("; the writer attends" if self_flag else "")))
+                                  + ("; the writer attends" if self_flag else "")
+                                  + ("; the forwarded writer attends" if forward_flag else "")))
     form = bool(form_recs or table_recs)
-    return People(tuple(out), tuple(notes), cue or form, self_flag, form)
+    return People(tuple(out), tuple(notes), cue or form, self_flag or forward_flag, form)

@@ -119,3 +119,24 @@ def normalise_role(raw: str | None, *, strict: bool = True) -> str | None:
     if declined and len(out) == 2 and out[1] in GENERIC_GENITIVES:
         out = out[:1]
     return " ".join(out) or None
+
+
+# "zgłaszam swój udział … jako prezes Klubu Seniora X": the writer's own function.
+_AS_ROLE = re.compile(r"(?i)\bjako\s+([^,;.()\n]{2,80}?)(?=\s*(?:[,;.()]|\s[–—-]\s|$))")
+# Representing an organisation says who they speak for, not their function in it.
+_NOT_FUNCTION = ("przedstawiciel", "reprezentant")
+
+
+def role_after_jako(sentence: str) -> str | None:
+    """The function a writer gives themself with 'jako …', in the nominative."""
+    for match in _AS_ROLE.finditer(sentence):
+        text = match.group(1)
+        words = text.split()
+        if words and is_possessive(words[0]):
+            words = words[1:]
+        if not words or fold(words[0]).startswith(_NOT_FUNCTION):
+            continue
+        role = normalise_role(" ".join(words))
+        if role:
+            return role
+    return None

@@ -10,7 +10,7 @@ from mailbot.extract.names import person_display_name
 from mailbot.extract.personscan import initial_surname
 from mailbot.extract.phones import is_office_phone, normalise_phone, phones_in
 from mailbot.extract.roles import normalise_role
-from mailbot.extract.textprep import fold
+from mailbot.extract.textprep import fold, sentences
 
 _CLOSING = re.compile(
     r"^\s*(?:pozdrawiam\w*|pozdrowienia|serdecznie pozdrawiam\w*|z pozdrowieniami|"
@@ -25,6 +25,10 @@ _INLINE_CLOSING = re.compile(
     r"serdecznie pozdrawiam\w*|z pozdrowieniami|best regards|kind regards|regards)"
     r"\s*[,:–-]\s*(?=\S)")
 _BARE_PHONE = re.compile(r"\s*(?:\+|\(|\d)[\d \-()./+]{7,22}\d\s*")
+# Where a name on a signature line ends: "Ewa Kot, sekretarz", "Ewa Kot | GSM …",
+# "Ewa Kot – prezes", "Robert Sikora tel. 698 …", "Ewa Kot 600 700 800", "Ewa Kot e.kot@x.pl".
+_NAME_END = re.compile(r"[,|;]|\s+[–—-]\s+|\s+(?=(?:tel|telefon|kom|gsm|mob|e-?mail)\b|[+(]?\d"
+                       r"|[\w.+-]+@)", re.I)
 _CONTACT_LINE = re.compile(r"(?i)kontakt\s+do\s+mnie|m[oó]j\s+(?:nr|numer|telefon)|"
                            r"telefon\s+kontaktowy|tel\.\s*kontaktowy|kontakt\s*:")
 
@@ -45,7 +49,7 @@ def _name_line(line: str, display_person: str | None) -> str | None:
     if not text or len(text) > 60:
         return None
     # "Maria Dąbrowska, sekretarz": the name before a comma.
-    person = person_display_name(text) or person_display_name(re.split(r"[,|]", text)[0])
+    person = person_display_name(text) or person_display_name(_NAME_END.split(text)[0])
     if person:
         return person
     initial = initial_surname(text)
@@ -75,13 +79,13 @@ def _block(lines: Sequence[str], start: int) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _expand(lines: Sequence[str]) -> list[str]:
+def _expand(lines: Sequence[str], display_person: str | None) -> list[str]:
     """Split one-line signatures into the lines a signature block would have."""
     out: list[str] = []
     for line in lines:
         match = _INLINE_CLOSING.search(fold(line)) if len(line) < 2000 else None
         if match is None:
-            out.append(line)
+            out.extend(_trailing_name(line, display_person))
             continue
         before = line[: match.start(1)].strip()
         if before:
@@ -91,9 +95,20 @@ def _expand(lines: Sequence[str]) -> list[str]:
     return out
 
 
+def _trailing_name(line: str, display_person: str | None) -> list[str]:
+    """'… jako prezes Klubu X. Robert Sikora tel. 698 …': the last sentence signs the text."""
+    if len(line) <= 60 or len(line) >= 2000:
+        return [line]
+    parts = sentences(line)
+    last = parts[-1] if parts else line
+    if len(last) > 60 or last == line or not _name_line(last, display_person):
+        return [line]
+    return [line[: len(line) - len(last)].rstrip(), last.strip()]
+
+
 def read_signature(lines: Sequence[str], display_person: str | None) -> Signature:
     """Find the signer among the sender's own lines (not a forwarded or quoted part)."""
-    lines = _expand(lines)
+    lines = _expand(lines, display_person)
     names = [(i, n) for i, line in enumerate(lines) if (n := _name_line(line, display_person))]
     closings = [i for i, line in enumerate(lines) if _CLOSING.match(fold(line))]
     if not closings:
@@ -124,8 +139,9 @@ def read_signature(lines: Sequence[str], display_person: str | None) -> Signatur
         return Signature(None, None, _first_phone(block), block, "nobody signs as a person")
     index, name, reason = chosen
     # What follows the name on its own line ("Ewa Kot | GSM: 600 700 800") belongs to the block.
-    rest = re.split(r"[,|]", lines[index].strip(), maxsplit=1)[1:]
-    block = tuple(r.strip() for r in rest if r.strip()) + _block(lines, index + 1)
+    rest = _NAME_END.split(lines[index].strip(), maxsplit=1)[1:]
+    parts = re.split(r"[,|;]|\s[–—-]\s", rest[0]) if rest else []
+    block = tuple(p.strip() for p in parts if p.strip()) + _block(lines, index + 1)
     role = next((r for line in block[:3] if (r := normalise_role(line))), None)
     phone = _first_phone(block)
     return Signature(name, role, phone, block, reason)

@@ -77,6 +77,8 @@ class Doc:
     forward_senders: tuple[str, ...] = ()
     # lines[:own_end] are the sender's own words (self-registration and signature live there).
     own_end: int = 0
+    # lines[own_end:forward_end] are the forwarded message's words (its writer's, not the sender's).
+    forward_end: int = 0
 
     @property
     def body(self) -> str:
@@ -85,6 +87,10 @@ class Doc:
     @property
     def own_lines(self) -> tuple[str, ...]:
         return self.lines[: self.own_end]
+
+    @property
+    def forward_lines(self) -> tuple[str, ...]:
+        return self.lines[self.own_end: self.forward_end]
 
 
 def _cut_quotes(text: str, forward: bool) -> str:
@@ -177,9 +183,11 @@ def prepare(parsed: ParsedMail) -> Doc:
     attachments = (parsed.attachment_text or "")[:MAX_TEXT].replace("\r\n", "\n")
     attachments = attachments.replace("\u00a0", " ")
     own_lines = unwrap(own.splitlines())
-    lines = [*own_lines, "", *unwrap(forwarded.splitlines()), "", *unwrap(attachments.splitlines())]
+    forward_lines = unwrap(forwarded.splitlines())
+    lines = [*own_lines, "", *forward_lines, "", *unwrap(attachments.splitlines())]
     return Doc(own=own, forwarded=forwarded, attachments=attachments, lines=tuple(lines),
-               forward_senders=senders, own_end=len(own_lines))
+               forward_senders=senders, own_end=len(own_lines),
+               forward_end=len(own_lines) + 1 + len(forward_lines))
 
 
 # Abbreviations after which a full stop does not end a sentence.
