@@ -7,6 +7,7 @@ signal; the reasons not to answer hold even for mail a person wrote (anchors.md 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from email.message import Message
 
@@ -191,6 +192,21 @@ def _auto_text(parsed: ParsedMail, signals: list[str]) -> bool:
     return False
 
 
+def mixed_script(domain: str) -> bool:
+    """True when a domain's letters come from more than one script (an IDN homograph)."""
+    labels = []
+    for label in domain.split("."):
+        if label.lower().startswith("xn--"):
+            try:
+                label = label.encode("ascii").decode("idna")
+            except UnicodeError:
+                return True
+        labels.append(label)
+    scripts = {unicodedata.name(ch, "UNKNOWN").split()[0]
+               for ch in "".join(labels) if ch.isalpha()}
+    return len(scripts) > 1
+
+
 def _no_answer(parsed: ParsedMail, own: frozenset[str], signals: list[str], robot: bool,
                null: bool) -> list[str]:
     reasons: list[str] = []
@@ -226,6 +242,12 @@ def _no_answer(parsed: ParsedMail, own: frozenset[str], signals: list[str], robo
             break
     if parsed.from_addr is None:
         reasons.append("no valid sender address")
+    for address in (parsed.from_addr, parsed.reply_to):
+        if address and mixed_script(address.rpartition("@")[2]):
+            # exаmple.org with a Cyrillic "а": a look-alike of someone else's domain.
+            signals.append("sender:mixed-script-domain")
+            reasons.append("look-alike sender domain")
+            break
     spam_flag = (parsed.header("X-Spam-Flag") or "").strip().lower()
     spam_status = (parsed.header("X-Spam-Status") or "").strip().lower()
     if spam_flag == "yes" or spam_status.startswith("yes"):

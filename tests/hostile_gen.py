@@ -345,7 +345,8 @@ def _cases() -> list[tuple[str, Callable[[], Case]]]:
         ),
         (
             "idn_homograph_sender",
-            lambda: case(mail(("From", "Anna <anna@fundacja-sasiedzka.\u043erg.pl>".encode())), ANY),
+            # A Cyrillic "о" in a Latin domain: a look-alike sender is never answered (H-39).
+            lambda: case(mail(("From", "Anna <anna@fundacja-sasiedzka.\u043erg.pl>".encode())), SILENT),
         ),
         (
             "two_return_paths",

@@ -304,3 +304,13 @@ def test_devset_newsletter_is_list_mail() -> None:
 
 def test_human_registration_has_no_signals() -> None:
     assert verdict(devset("001")) == Verdict(None, (), ())
+
+
+def test_look_alike_sender_domain_is_never_answered() -> None:
+    from mailbot.classify import mixed_script
+
+    assert mixed_script("ex\u0430mple.org")  # Cyrillic a among Latin letters
+    assert mixed_script("xn--exmple-4nf.org") or mixed_script("ex\u0430mple.org")
+    assert not mixed_script("example.org")
+    assert not mixed_script("zażółć.pl")  # Polish letters are Latin
+    assert not mixed_script("пример.рф")  # one script throughout
