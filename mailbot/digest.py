@@ -208,6 +208,9 @@ def _health(health: Health, now: datetime, zone: tzinfo) -> HealthView:
                         "dotarły, zanim wyślesz je ponownie.")
     if health.failed:
         warnings.append(f"Odpowiedzi, których nie udało się wysłać: {health.failed}.")
+    if health.held:
+        warnings.append(f"Bezpiecznik wstrzymał automatyczne odpowiedzi: {health.held}. "
+                        "Sprawdź, skąd tyle poczty, i zatwierdź je poleceniem mailbot approve.")
     if health.outbox_backlog > BACKLOG_WARNING:
         warnings.append(f"Kolejka wysyłki jest długa: {health.outbox_backlog} wiadomości czeka.")
     return HealthView(last, health.outbox_backlog, health.in_doubt, health.failed,

@@ -59,6 +59,8 @@ class Health:
     outbox_backlog: int
     in_doubt: int
     failed: int
+    # Answers the hourly circuit breaker held back (their messages wait in review).
+    held: int = 0
 
 
 # -- output values (what the templates show; strings already cleaned) ----------------------------

@@ -458,7 +458,9 @@ class Store:
         health = Health(
             last_poll_ok=from_iso(self.scalar("select max(last_poll_ok_at) from sync_state")),
             outbox_backlog=states.get("queued", 0) + states.get("retry", 0),
-            in_doubt=states.get("in_doubt", 0), failed=states.get("failed", 0))
+            in_doubt=states.get("in_doubt", 0), failed=states.get("failed", 0),
+            held=int(self.scalar("select count(*) from messages where state = 'review' and "
+                                 "handled_at is null and reasons like '%bezpiecznik%'") or 0))
         since = from_iso(self.scalar("select max(created_at) from digests"))
         return DigestInputs(regs, refusals, review, problems, health, since)
 

@@ -140,6 +140,9 @@ def test_hourly_circuit_breaker_holds_answers_and_tells_staff(tmp_path: Path) ->
                             inputs.registrations, inputs.refusals, inputs.review,
                             inputs.problems, inputs.health, flood.settings.zone)
         assert sum("bezpiecznik" in line.reason for line in data.review) == 3
+        # The digest's health section says so in words.
+        assert inputs.health.held == 3
+        assert any("Bezpiecznik" in w and "3" in w for w in data.health.warnings)
         # An hour later the breaker has closed: new mail is answered again.
         flood.clock.advance(minutes=61)
         flood.deliver(registration(50))
