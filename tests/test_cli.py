@@ -47,10 +47,14 @@ def test_every_command_has_help_with_an_example() -> None:
 
 def test_check_config_and_errors_are_one_clear_line(world: Path) -> None:
     code, out = run("check-config")
-    assert code == 0 and "maildir:" in out and "2014-03-05T23:59:59+01:00" in out
+    assert code == 0
+    assert "maildir:" in out
+    assert "2014-03-05T23:59:59+01:00" in out
     (world / "config.toml").write_text("[event]\ntimezone = 'Mars/Base'\n")
     code, out = run("check-config")
-    assert code == 1 and out.startswith("Błąd:") and "Traceback" not in out
+    assert code == 1
+    assert out.startswith("Błąd:")
+    assert "Traceback" not in out
     code, out = run("show", "999")
     assert code == 1
 
@@ -65,7 +69,8 @@ def test_extract_never_crashes_and_prints_one_object_per_file(world: Path, tmp_p
     assert code == 0
     objects = [json.loads(line) for line in out.splitlines()]
     assert len(objects) == 4
-    assert objects[2]["decision"] == "review" and objects[2]["kind"] == "other"
+    assert objects[2]["decision"] == "review"
+    assert objects[2]["kind"] == "other"
     for obj in objects:
         assert set(obj) >= {"message_id", "received_at", "kind", "decision", "organisation",
                             "attendees", "contact", "areas"}
@@ -74,7 +79,8 @@ def test_extract_never_crashes_and_prints_one_object_per_file(world: Path, tmp_p
 def test_run_once_list_show_export_digest(world: Path) -> None:
     seeded(world)
     code, out = run("run", "--once")
-    assert code == 0 and "Pobrano 36" in out
+    assert code == 0
+    assert "Pobrano 36" in out
     code, out = run("list", "--format", "json", "--limit", "100")
     rows = json.loads(out)
     assert len(rows) == 36
@@ -83,17 +89,21 @@ def test_run_once_list_show_export_digest(world: Path) -> None:
     code, out = run("list", "--action", "ignore")
     assert code == 0
     code, out = run("show", str(rows[-1]["id"]))
-    assert code == 0 and "Decyzja:" in out and "Odpowiedzi:" in out
+    assert code == 0
+    assert "Decyzja:" in out
+    assert "Odpowiedzi:" in out
     code, out = run("show", str(rows[-1]["id"]), "--raw")
     assert out.startswith(("Return-Path", "Received", "From", "Delivered", "X-", "Message", "Date",
                            "MIME", "Subject", "To"))
     code, out = run("digest", "--date", "2014-03-06")
-    assert code == 0 and "2014-03-06" in out
+    assert code == 0
+    assert "2014-03-06" in out
     code, out = run("digest", "--date", "2014-03-06")
     assert "już jest" in out
     out_csv = world / "z.csv"
     code, out = run("export", "--format", "csv", "-o", str(out_csv))
-    assert code == 0 and out_csv.exists()
+    assert code == 0
+    assert out_csv.exists()
 
 
 def test_reprocess_never_answers_again_without_resend(world: Path) -> None:
@@ -101,7 +111,8 @@ def test_reprocess_never_answers_again_without_resend(world: Path) -> None:
     run("run", "--once")
     answers = sorted((world / "var" / "outbox").glob("*.eml"))
     code, out = run("reprocess", "--all", "--dry-run")
-    assert code == 0 and "Wiadomości: 12" in out
+    assert code == 0
+    assert "Wiadomości: 12" in out
     code, out = run("reprocess", "--all")
     assert code == 0
     run("send")
@@ -111,4 +122,5 @@ def test_reprocess_never_answers_again_without_resend(world: Path) -> None:
 def test_run_once_fails_when_inbox_unreachable(world: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAILBOT_INBOX", "imap://nobody@127.0.0.1:1/INBOX")
     code, out = run("run", "--once")
-    assert code == 2 and "inbox" in out
+    assert code == 2
+    assert "inbox" in out

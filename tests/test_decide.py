@@ -61,7 +61,8 @@ def test_kinds_map_to_actions() -> None:
 def test_robot_registration_is_not_answered() -> None:
     listed = Extraction(**{**GOOD.__dict__, "no_answer_reasons": ("list mail",)})
     decision = decide(listed, at(2014, 3, 1, 12, 0, 0), "x", DEADLINE)
-    assert decision.action is Action.CONFIRM and decision.answer is False
+    assert decision.action is Action.CONFIRM
+    assert decision.answer is False
 
 
 def test_received_time_prefers_internaldate_then_received_then_date() -> None:
@@ -83,5 +84,6 @@ def test_gate_holds_answers() -> None:
     for facts in (AnswerFacts(backlog=True), AnswerFacts(answers_to_address_last_day=3),
                   AnswerFacts(answers_last_hour=10), AnswerFacts(already_answered=True)):
         held = gate(decision, facts, **kw)
-        assert held.answer is False and held.action is Action.CONFIRM
+        assert held.answer is False
+        assert held.action is Action.CONFIRM
         assert held.reasons[-1].startswith("no automatic answer")

@@ -43,7 +43,8 @@ def test_imap_smtp_end_to_end(tmp_path: Path, imap_account: ImapAccount, smtp_si
     pipeline, store = pipeline_for(settings)
     # First start on an empty inbox: nothing is backlog; everything after is new mail.
     first = pipeline.cycle()
-    assert first.errors == [] and first.fetched == 0
+    assert first.errors == []
+    assert first.fetched == 0
     for m in messages:
         imap_append(imap_account, m.raw, m.received)
     report = pipeline.cycle()
@@ -94,7 +95,9 @@ def test_first_start_on_full_mailbox_is_backlog(tmp_path: Path, imap_account: Im
     pipeline, store = pipeline_for(settings)
     report = pipeline.cycle()
     pipeline.close()
-    assert report.stored == len(messages) and report.sent == 0 and report.answers_queued == 0
+    assert report.stored == len(messages)
+    assert report.sent == 0
+    assert report.answers_queued == 0
     assert store.scalar("select count(*) from messages where backlog = 1") == len(messages)
     assert store.scalar("select count(*) from messages where action is null") == 0
     # Mail arriving after the first start is answered even though its date is from 2014.
@@ -102,7 +105,8 @@ def test_first_start_on_full_mailbox_is_backlog(tmp_path: Path, imap_account: Im
     imap_append(imap_account, late.raw.replace(b"Message-ID: <", b"Message-ID: <again-"), late.received)
     report = pipeline.cycle()
     pipeline.close()
-    assert report.stored == 1 and report.sent == 1
+    assert report.stored == 1
+    assert report.sent == 1
     store.close()
 
 
@@ -130,7 +134,8 @@ def test_maildir_and_file_outbox_default(tmp_path: Path) -> None:
     assert pipeline.cycle().fetched == 0
     seed_maildir(tmp_path / "inbox", [(m.raw, m.received) for m in messages])
     report = pipeline.cycle()
-    assert report.errors == [] and report.stored == len(messages)
+    assert report.errors == []
+    assert report.stored == len(messages)
     files = sorted((tmp_path / "outbox").glob("*.eml"))
     answered = {f.name: f.read_bytes().split(b"\r\n", 2)[2] for f in files}
     check_answers(store, answered, messages, "maildir")

@@ -41,7 +41,8 @@ def test_merge_adds_updates_and_replaces() -> None:
     assert [p.name for p in merged.attendees] == ["Jan Kowalski", "Ewa Mazur"]
     assert merged.attendees[0].role == "prezes"
     assert merged.organisation.krs == "0000000001"
-    assert any("Anna Nowak" in c for c in changes) and any("Ewa Mazur" in c for c in changes)
+    assert any("Anna Nowak" in c for c in changes)
+    assert any("Ewa Mazur" in c for c in changes)
 
 
 def test_capacity_and_waiting_list() -> None:
@@ -52,7 +53,8 @@ def test_capacity_and_waiting_list() -> None:
     placed, _ = place(reg(None, "C", 2), [*others, reg(2, "B", 1)], cap)  # type: ignore[arg-type]
     assert placed.status == "waitlist"
     limited, over = place(reg(None, "D", 3), [], Capacity(per_organisation=2))  # type: ignore[arg-type]
-    assert len(limited.attendees) == 2 and len(over) == 1
+    assert len(limited.attendees) == 2
+    assert len(over) == 1
     regs = [reg(1, "A", 2, status="cancelled"), reg(2, "B", 1), reg(3, "C", 2, status="waitlist"),
             reg(4, "D", 1, status="waitlist")]
     assert next_from_waitlist(regs, [3, 4], cap) == [3]
@@ -75,7 +77,9 @@ def test_registration_plan_without_answer_still_registers() -> None:
                             attendees=(Person("Jan Kowalski"),), contact=Contact(email="j@x.pl"))
     decision = Decision(Action.CONFIRM, (), T, "x", answer=False)
     plan = plan_message(5, extraction, decision, [], [], Capacity())
-    assert plan.state == "processed" and len(plan.writes) == 1 and plan.answers == ()
+    assert plan.state == "processed"
+    assert len(plan.writes) == 1
+    assert plan.answers == ()
     answered = plan_message(5, extraction, Decision(Action.CONFIRM, (), T, "x", answer=True),
                             [], [], Capacity())
     assert answered.answers[0].key == "m5-confirmation"

@@ -73,7 +73,8 @@ def test_fax_entries_capacity_waitlist_and_promotion(world: Path) -> None:
     assert "waitlist" in kinds["klub@trzeci.pl"]
     assert "refusal" in kinds["x@spozniona.pl"]
     confirmation = next(text for mid, to, text in sent if to == "biuro@pierwsza.org.pl")
-    assert "Jan Kowalski" in confirmation and "Anna Nowak" in confirmation
+    assert "Jan Kowalski" in confirmation
+    assert "Anna Nowak" in confirmation
     assert "7 marca 2014" in confirmation
 
     regs = json.loads(run("registrations", "--format", "json"))
@@ -122,7 +123,8 @@ def test_edit_and_approve_a_message_under_review(world: Path) -> None:
     run("run", "--once")
     queue = run("review", "--format", "json")
     items = json.loads(queue)
-    assert len(items) == 1 and items[0]["typ"] == "wiadomość"
+    assert len(items) == 1
+    assert items[0]["typ"] == "wiadomość"
     mid = str(items[0]["id"])
     assert answers(world) == []
     run("edit", mid, "--kind", "registration", "--org", "Fundacja Będziemy",
@@ -131,11 +133,13 @@ def test_edit_and_approve_a_message_under_review(world: Path) -> None:
     assert "zatwierdzona" in out
     run("send")
     sent = answers(world)
-    assert len(sent) == 1 and "Maria Wiśniewska" in sent[0][2]
+    assert len(sent) == 1
+    assert "Maria Wiśniewska" in sent[0][2]
     assert json.loads(run("review", "--format", "json")) == []
     # Approving twice is refused with a clear message, not a second answer.
     result = CliRunner().invoke(cli, ["approve", mid])
-    assert result.exit_code == 1 and "już obsłużona" in result.output
+    assert result.exit_code == 1
+    assert "już obsłużona" in result.output
     shown = run("show", mid)
     assert "edit" in shown
 
@@ -156,6 +160,8 @@ def test_exports_read_back_and_neutralise_formulas(world: Path) -> None:
     assert any("HYPERLINK" in c for c in cells)
     sheet = openpyxl.load_workbook(xlsx_path).active
     values = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
-    assert not any(v.startswith("=") for v in values) and "Anna Nowak" in values
+    assert not any(v.startswith("=") for v in values)
+    assert "Anna Nowak" in values
     html = html_path.read_text(encoding="utf-8")
-    assert "Anna Nowak" in html and "<script" not in html
+    assert "Anna Nowak" in html
+    assert "<script" not in html

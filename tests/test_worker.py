@@ -49,7 +49,8 @@ def test_worker_answers_new_mail_and_stops_on_sigterm(tmp_path: Path) -> None:
         # A second worker on the same database refuses to start.
         second = subprocess.run([sys.executable, "-m", "mailbot", "run", "--once"], env=env,
                                 capture_output=True, text=True, timeout=60)
-        assert second.returncode == 1 and "another mailbot worker" in second.stderr
+        assert second.returncode == 1
+        assert "another mailbot worker" in second.stderr
     finally:
         worker.send_signal(signal.SIGTERM)
         code = worker.wait(timeout=30)
