@@ -56,7 +56,11 @@ def run_demo(settings: Settings, clock: Clock, echo: Callable[[str], object]) ->
             report = pipeline.cycle()
             # The demo always shows today's digest, whatever the hour.
             today = local_day(clock(), demo)
-            digest = None if store.digest_done(today.isoformat()) else pipeline.digest(today)
+            if not store.digest_done(today.isoformat()):
+                pipeline.digest(today)
+            rows = store.query("select html_path, text_path from digests where day = ?",
+                               [today.isoformat()])
+            digest = rows[0]["html_path"] if rows else None
             pipeline.send(report)
             pipeline.close()
         finally:
@@ -66,9 +70,9 @@ def run_demo(settings: Settings, clock: Clock, echo: Callable[[str], object]) ->
     echo(f"  potwierdzone: {a.get('confirm', 0)}, odmowy po terminie: {a.get('refuse_late', 0)}, "
          f"rezygnacje: {a.get('cancel', 0)}, do przejrzenia: {a.get('review', 0)}, "
          f"pominięte: {a.get('ignore', 0)}")
-    echo(f"  odpowiedzi wysłane: {report.sent} (pliki .eml w {demo.outbox.path})")
+    echo(f"  wysłano: {report.sent} (odpowiedzi i zestawienie; pliki .eml w {demo.outbox.path})")
     if digest is not None:
-        echo(f"  zestawienie dla zespołu: {digest}")
+        echo(f"  zestawienie dla zespołu (HTML i tekst): {digest}")
     for error in report.errors:
         echo(f"  błąd: {error}")
     return report
