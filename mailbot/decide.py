@@ -7,6 +7,19 @@ from datetime import datetime, timedelta
 
 from mailbot.models import ANSWERING_ACTIONS, Action, Decision, Extraction, Kind, ParsedMail
 
+# Reasons are shown to staff (mailbot show, review, the digest), so they are Polish.
+KIND_PL = {Kind.AUTO_REPLY: "odpowiedź automatyczna", Kind.BOUNCE: "zwrot (niedoręczenie)",
+           Kind.OTHER: "inna poczta", Kind.QUESTION: "pytanie", Kind.CANCELLATION: "rezygnacja",
+           Kind.REGISTRATION: "zgłoszenie"}
+TIME_SOURCE_PL = {"internaldate": "czas serwera IMAP", "received_header": "nagłówek Received",
+                  "date_header": "nagłówek Date", "staff": "wpis zespołu", "unknown": "nieznany"}
+NO_ANSWER_PL = {"list mail": "poczta z listy mailingowej", "robot sender": "nadawca automatyczny",
+                "null sender": "pusty adres zwrotny", "our own mail": "nasza własna wiadomość",
+                "failed sender authentication": "nieudane uwierzytelnienie nadawcy",
+                "no valid sender address": "brak poprawnego adresu nadawcy",
+                "marked as spam": "oznaczona jako spam",
+                "look-alike sender domain": "podejrzana domena nadawcy (podobne litery)"}
+
 
 def received_time(parsed: ParsedMail, internaldate: datetime | None) -> tuple[datetime | None, str]:
     """When the office's server got the mail: INTERNALDATE, else topmost Received, else Date."""
@@ -26,37 +39,38 @@ def decide(extraction: Extraction, received_at: datetime | None, time_source: st
 
     def made(action: Action, *reasons: str) -> Decision:
         answer = action in ANSWERING_ACTIONS and not extraction.no_answer_reasons
-        extra = tuple(f"no automatic answer: {r}" for r in extraction.no_answer_reasons
-                      if action in ANSWERING_ACTIONS)
+        extra = tuple(f"bez automatycznej odpowiedzi: {NO_ANSWER_PL.get(r, r)}"
+                      for r in extraction.no_answer_reasons if action in ANSWERING_ACTIONS)
         return Decision(action, tuple(reasons) + extra, received_at, time_source, answer)
 
     if kind in (Kind.AUTO_REPLY, Kind.BOUNCE):
-        return made(Action.IGNORE, f"kind {kind}: never answered")
+        return made(Action.IGNORE, f"{KIND_PL[kind]}: nigdy nie odpowiadamy")
     if kind is Kind.OTHER:
         if not extraction.readable:
-            return made(Action.REVIEW, "unreadable message")
-        return made(Action.IGNORE, "not about the conference")
+            return made(Action.REVIEW, "nieczytelna wiadomość")
+        return made(Action.IGNORE, "nie dotyczy konferencji")
     if kind is Kind.QUESTION:
-        return made(Action.REVIEW, "a question for staff")
+        return made(Action.REVIEW, "pytanie do zespołu")
     if kind is Kind.CANCELLATION:
-        return made(Action.CANCEL, "cancellation (accepted whenever it arrives)")
+        return made(Action.CANCEL, "rezygnacja (przyjmowana bez względu na termin)")
     if received_at is None:
-        return made(Action.REVIEW, "no received time: cannot judge the deadline")
+        return made(Action.REVIEW, "brak czasu otrzymania: nie da się ocenić terminu")
     if received_at > deadline:
-        return made(Action.REFUSE_LATE, f"received {received_at.isoformat()} ({time_source}) "
-                                        f"after the deadline {deadline.isoformat()}")
+        source = TIME_SOURCE_PL.get(time_source, time_source)
+        return made(Action.REFUSE_LATE, f"otrzymano {received_at.isoformat()} ({source}), "
+                                        f"po terminie {deadline.isoformat()}")
     missing = []
     if not extraction.organisation.name:
-        missing.append("organisation")
+        missing.append("organizacji")
     if not any(p.name for p in extraction.attendees):
-        missing.append("attendee names")
+        missing.append("nazwisk uczestników")
     if missing:
-        return made(Action.REVIEW, "registration without " + " and ".join(missing))
+        return made(Action.REVIEW, "zgłoszenie bez " + " i ".join(missing))
     unsure = extraction.low_confidence
     if unsure:
-        return made(Action.REVIEW, *(f"unsure of {n.field}: {n.reason}" for n in unsure))
-    return made(Action.CONFIRM, f"registration received {received_at.isoformat()} "
-                                f"({time_source}), on time")
+        return made(Action.REVIEW, *(f"niepewne pole {n.field}: {n.reason}" for n in unsure))
+    return made(Action.CONFIRM, f"zgłoszenie otrzymane {received_at.isoformat()} "
+                                f"({TIME_SOURCE_PL.get(time_source, time_source)}), w terminie")
 
 
 @dataclass(frozen=True)
@@ -76,16 +90,16 @@ def gate(decision: Decision, facts: AnswerFacts, *, per_address_per_day: int,
         return decision
     held: str | None = None
     if facts.already_answered:
-        held = "already answered once"
+        held = "już raz odpowiedziano"
     elif facts.backlog:
-        held = "backlog at first start: stored, not answered"
+        held = "zaległa poczta z pierwszego uruchomienia: zapisana, bez odpowiedzi"
     elif facts.answers_to_address_last_day >= per_address_per_day:
-        held = f"daily cap of {per_address_per_day} answers to this address reached"
+        held = f"dzienny limit {per_address_per_day} odpowiedzi na ten adres (daily cap)"
     elif facts.answers_last_hour >= per_hour:
-        held = f"hourly cap of {per_hour} answers reached (circuit breaker)"
+        held = f"godzinny limit {per_hour} odpowiedzi (bezpiecznik)"
     if held is None:
         return decision
-    return Decision(decision.action, (*decision.reasons, f"no automatic answer: {held}"),
+    return Decision(decision.action, (*decision.reasons, f"bez automatycznej odpowiedzi: {held}"),
                     decision.received_at, decision.time_source, answer=False)
 
 

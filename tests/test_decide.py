@@ -86,4 +86,4 @@ def test_gate_holds_answers() -> None:
         held = gate(decision, facts, **kw)
         assert held.answer is False
         assert held.action is Action.CONFIRM
-        assert held.reasons[-1].startswith("no automatic answer")
+        assert held.reasons[-1].startswith("bez automatycznej odpowiedzi")

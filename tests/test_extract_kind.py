@@ -85,7 +85,7 @@ def test_intent_to_attend_with_nobody_named_is_a_registration_for_review(text: s
     assert result.attendees == ()
     decision = decide(result, RECEIVED, "received", DEADLINE)
     assert decision.action is Action.REVIEW
-    assert decision.reasons == ("registration without organisation and attendee names",)
+    assert decision.reasons == ("zgłoszenie bez organizacji i nazwisk uczestników",)
 
 
 def test_we_intend_to_attend_does_not_make_the_named_writer_an_attendee() -> None:

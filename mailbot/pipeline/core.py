@@ -278,7 +278,7 @@ class Pipeline:
         if bounced and decision.answer:
             # A returned answer of ours is never answered, whatever its text looked like.
             decision = replace(decision, answer=False, reasons=(
-                *decision.reasons, "no automatic answer: a bounce of our own answer"))
+                *decision.reasons, "bez automatycznej odpowiedzi: zwrot naszej własnej odpowiedzi"))
         held = not bounced and self.held_by_breaker(reading, message, decision)
         with self.store.transaction() as db:
             plan = plan_message(message.id, reading.extraction, decision, self.store.registrations(),
