@@ -19,6 +19,17 @@ NO_ANSWER_PL = {"list mail": "poczta z listy mailingowej", "robot sender": "nada
                 "no valid sender address": "brak poprawnego adresu nadawcy",
                 "marked as spam": "oznaczona jako spam",
                 "look-alike sender domain": "podejrzana domena nadawcy (podobne litery)"}
+# FieldNote.field codes (stable, English) -> the Polish label staff read.
+FIELD_PL = {"kind": "rodzaj", "organisation": "organizacja", "attendees": "uczestnicy",
+            "contact": "kontakt", "contact phone": "telefon kontaktowy", "krs": "KRS",
+            "nip": "NIP", "regon": "REGON"}
+
+
+def field_pl(code: str) -> str:
+    """The Polish label of a note's field; 'attendee Jan Kowalski' -> 'uczestnik Jan Kowalski'."""
+    if code.startswith("attendee "):
+        return "uczestnik " + code.removeprefix("attendee ")
+    return FIELD_PL.get(code, code)
 
 
 def received_time(parsed: ParsedMail, internaldate: datetime | None) -> tuple[datetime | None, str]:
@@ -68,7 +79,7 @@ def decide(extraction: Extraction, received_at: datetime | None, time_source: st
         return made(Action.REVIEW, "zgłoszenie bez " + " i ".join(missing))
     unsure = extraction.low_confidence
     if unsure:
-        return made(Action.REVIEW, *(f"niepewne pole {n.field}: {n.reason}" for n in unsure))
+        return made(Action.REVIEW, *(f"niepewne pole {field_pl(n.field)}: {n.reason}" for n in unsure))
     return made(Action.CONFIRM, f"zgłoszenie otrzymane {received_at.isoformat()} "
                                 f"({TIME_SOURCE_PL.get(time_source, time_source)}), w terminie")
 

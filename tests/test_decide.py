@@ -52,10 +52,15 @@ def test_kinds_map_to_actions() -> None:
     assert decide(no_people, t, "x", DEADLINE).action is Action.REVIEW
     unsure = Extraction(Kind.REGISTRATION, organisation=Organisation("F"),
                         attendees=(Person("A B"),),
-                        notes=(FieldNote("attendees", 0.3, "surname not in dictionary"),))
+                        notes=(FieldNote("attendees", 0.3, "nazwisko spoza słownika"),
+                               FieldNote("attendee A B", 0.45, "imię spoza słownika"),
+                               FieldNote("contact phone", 0.4, "własny numer nadawcy")))
     decision = decide(unsure, t, "x", DEADLINE)
     assert decision.action is Action.REVIEW
-    assert any("surname not in dictionary" in r for r in decision.reasons)
+    # Staff read the field codes as Polish labels.
+    assert decision.reasons == ("niepewne pole uczestnicy: nazwisko spoza słownika",
+                                "niepewne pole uczestnik A B: imię spoza słownika",
+                                "niepewne pole telefon kontaktowy: własny numer nadawcy")
 
 
 def test_robot_registration_is_not_answered() -> None:

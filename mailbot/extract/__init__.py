@@ -18,6 +18,10 @@ from mailbot.models import Contact, Extraction, FieldNote, Kind, Organisation, P
 _ROBOT_KINDS = (Kind.BOUNCE, Kind.AUTO_REPLY)
 # Registrations that arrive this way are read, but a person confirms them.
 _SUSPECT = ("list mail", "marked as spam")
+# Notes are shown to staff, so their reasons are Polish (the codes above stay English).
+_SUSPECT_PL = {"list mail": "w poczcie z listy mailingowej",
+               "marked as spam": "w wiadomości oznaczonej jako spam"}
+_ROBOT_PL = {Kind.BOUNCE: "zwrot (niedoręczenie)", Kind.AUTO_REPLY: "odpowiedź automatyczna"}
 
 
 def extract(parsed: ParsedMail, *, office_addresses: frozenset[str] = frozenset()) -> Extraction:
@@ -28,7 +32,8 @@ def extract(parsed: ParsedMail, *, office_addresses: frozenset[str] = frozenset(
     doc = prepare(parsed)
     if verdict.kind in _ROBOT_KINDS:
         reading = read_contact(parsed, doc, robot=True)
-        note = FieldNote("kind", 0.95, f"{verdict.kind} by headers/text")
+        note = FieldNote("kind", 0.95,
+                         f"{_ROBOT_PL[verdict.kind]}: rozpoznano po nagłówkach lub treści")
         return Extraction(verdict.kind, contact=reading.contact, notes=(note,),
                           signals=tuple(signals), no_answer_reasons=reasons)
     unreadable = unreadable_reason(parsed, doc)
@@ -62,7 +67,8 @@ def extract(parsed: ParsedMail, *, office_addresses: frozenset[str] = frozenset(
         attendees = people.attendees
         notes.extend(people.notes)
         if suspect:
-            notes.append(FieldNote("kind", 0.3, "registration in " + " / ".join(suspect)))
+            notes.append(FieldNote("kind", 0.3,
+                                   "zgłoszenie " + " / ".join(_SUSPECT_PL[r] for r in suspect)))
     if kind in (Kind.REGISTRATION, Kind.QUESTION):
         areas = find_areas(lines, form_fields, guess.name if guess else None)
     if contact.phone is None and contact.name:

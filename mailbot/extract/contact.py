@@ -70,7 +70,7 @@ def read_contact(parsed: ParsedMail, doc: Doc, *, robot: bool) -> ContactReading
     person = person_display_name(display)
     notes: list[FieldNote] = []
     if robot:
-        signature = Signature(None, None, None, (), "automatic message")
+        signature = Signature(None, None, None, (), "wiadomość automatyczna")
         name = person or _plain_display(display)
         return ContactReading(Contact(name, address, None), SenderFacts(None, None, address, None),
                               signature, display, ())
@@ -80,11 +80,11 @@ def read_contact(parsed: ParsedMail, doc: Doc, *, robot: bool) -> ContactReading
     same = signature.name is None or fold(signature.name) == fold(name or "")
     phone = (signature.phone if same else None) or contact_line_phone(doc.own_lines)
     if person:
-        notes.append(FieldNote("contact", 0.9, "display name of the reply address is a person"))
+        notes.append(FieldNote("contact", 0.9, "nazwa wyświetlana adresu zwrotnego to osoba"))
     elif signature.name:
-        notes.append(FieldNote("contact", 0.85, f"signed by {signature.name} ({signature.reason})"))
+        notes.append(FieldNote("contact", 0.85, f"podpis: {signature.name} ({signature.reason})"))
     if phone:
-        notes.append(FieldNote("contact phone", 0.9, "the writer's own number"))
+        notes.append(FieldNote("contact phone", 0.9, "własny numer nadawcy"))
     contact = Contact(name or _plain_display(display), address, phone)
     sender = SenderFacts(name, signature.role, address, phone)
     return ContactReading(contact, sender, signature, display, tuple(notes))
@@ -103,7 +103,7 @@ def forward_contact(reading: ContactReading, writer: SenderFacts | None,
             or not is_office_email(address, office):
         return reading
     contact = Contact(writer.name, writer.email, writer.phone)
-    note = FieldNote("contact", 0.7, "forwarded from the office's own address: the forwarded "
-                     "message's writer")
+    note = FieldNote("contact", 0.7, "przekazane z naszego adresu: kontakt to autor "
+                     "przekazanej wiadomości")
     return ContactReading(contact, reading.sender, reading.signature, reading.display,
                           (note,))

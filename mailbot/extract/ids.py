@@ -63,12 +63,13 @@ def find_ids(text: str) -> Ids:
             if values[name] is None:
                 values[name] = value
             elif values[name] != value:
-                notes.append(FieldNote(name, 0.4, f"two different {name.upper()} numbers given"))
+                notes.append(FieldNote(name, 0.4, f"podano dwa różne numery {name.upper()}"))
                 break
         if values[name] is not None:
-            reason = "labelled number" + (", checksum valid" if name != "krs" else ", 10 digits")
+            reason = "numer podany z oznaczeniem" + (", poprawna suma kontrolna" if name != "krs"
+                                                   else ", 10 cyfr")
             notes.append(FieldNote(name, 0.95, reason))
         elif invalid:
-            notes.append(FieldNote(name, 0.3, f"{name.upper()} {invalid[0]!r} is not valid "
-                                              "(length or checksum)"))
+            notes.append(FieldNote(name, 0.3, f"{name.upper()} „{invalid[0]}” jest niepoprawny "
+                                              "(długość lub suma kontrolna)"))
     return Ids(values["krs"], values["nip"], values["regon"], tuple(notes))

@@ -226,7 +226,7 @@ def possessive_roles(sentence: str) -> list[Rec]:
     for start in sorted(set(starts)):
         role = _unnamed_role(sentence, start)
         if role:
-            out.append(Rec(None, role, None, None, 0.4, "named only by role"))
+            out.append(Rec(None, role, None, None, 0.4, "wskazana tylko funkcją"))
     return out
 
 
@@ -243,6 +243,6 @@ def role_only(sentence: str) -> list[Rec]:
                     end += 1
                 role = normalise_role(" ".join(words[i:end]).rstrip("."))
                 if role:
-                    out.append(Rec(None, role, None, None, 0.4, "named only by role"))
+                    out.append(Rec(None, role, None, None, 0.4, "wskazana tylko funkcją"))
                 break
     return out

@@ -55,30 +55,30 @@ def read_kind(own_lines: Sequence[str], subject: str, *, registers: bool, named:
     signals: list[str] = []
     registering = (registers and (named or self_registered)) or form
     if cancels and not partial and not registering:
-        return KindReading(Kind.CANCELLATION, 0.85, "withdraws a registration",
+        return KindReading(Kind.CANCELLATION, 0.85, "rezygnacja ze zgłoszenia",
                            ("text:cancellation",))
     if cancels and partial and not registers:
-        return KindReading(Kind.QUESTION, 0.6, "a partial cancellation: staff should look",
+        return KindReading(Kind.QUESTION, 0.6, "częściowa rezygnacja: do sprawdzenia przez zespół",
                            ("text:partial-cancellation",))
     if registering:
         if list_mail:
             signals.append("text:registration-in-list-mail")
         if cancels and not partial:
             # Registers someone and withdraws someone, with no replacement wording.
-            return KindReading(Kind.REGISTRATION, 0.4, "registers and withdraws in one message",
+            return KindReading(Kind.REGISTRATION, 0.4, "zgłasza i rezygnuje w jednej wiadomości",
                                ("text:registration-and-cancellation",))
-        return KindReading(Kind.REGISTRATION, 0.9, "registers people", tuple(signals))
+        return KindReading(Kind.REGISTRATION, 0.9, "zgłasza uczestników", tuple(signals))
     about_event = bool(cues.EVENT.search(fold(own)) or cues.EVENT.search(folded_subject))
     if _asks(own) and about_event and not list_mail:
-        return KindReading(Kind.QUESTION, 0.8, "asks about the event and registers nobody",
+        return KindReading(Kind.QUESTION, 0.8, "pyta o wydarzenie i nikogo nie zgłasza",
                            ("text:question",))
     if registers and not list_mail and not _DIGEST_CONTEXT.search(fold(own)):
-        return KindReading(Kind.REGISTRATION, 0.7, "registers, but names nobody yet",
+        return KindReading(Kind.REGISTRATION, 0.7, "zgłasza, ale jeszcze nie podaje nazwisk",
                            ("text:registration-without-names",))
     if list_mail:
-        return KindReading(Kind.OTHER, 0.85, "list or bulk mail", ("text:list-mail",))
+        return KindReading(Kind.OTHER, 0.85, "poczta z listy mailingowej lub masowa", ("text:list-mail",))
     if about_event:
         # A person wrote about the event and we cannot tell what they want: staff should read it.
-        return KindReading(Kind.QUESTION, 0.5, "about the event, but neither registers nor asks "
-                           "clearly", ("text:about-event",))
-    return KindReading(Kind.OTHER, 0.7, "no registration, cancellation or question", ())
+        return KindReading(Kind.QUESTION, 0.5, "dotyczy wydarzenia, ale ani nie zgłasza, "
+                           "ani wyraźnie nie pyta", ("text:about-event",))
+    return KindReading(Kind.OTHER, 0.7, "nie jest zgłoszeniem, rezygnacją ani pytaniem", ())

@@ -126,7 +126,7 @@ def nominative(words: Sequence[str], *, title: str | None = None,
         return best[1]
     if force:
         name = " ".join(proper_case(w) for w in words)
-        return NameReading(name, "?", "nom", 0.6, "first name not in the dictionary; kept as written")
+        return NameReading(name, "?", "nom", 0.6, "imię spoza słownika; zapisano jak w wiadomości")
     return None
 
 

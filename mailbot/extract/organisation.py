@@ -47,15 +47,15 @@ def _context_confidence(line: str, mention: Mention, whole_line: bool) -> tuple[
     before = fold(line[max(0, mention.start - 40): mention.start])
     after = fold(line[mention.end: mention.end + 40])
     if _BEFORE_STRONG.search(before):
-        return 0.9, "named as the sender's organisation"
+        return 0.9, "wskazana jako organizacja nadawcy"
     if _AFTER_SUBJECT.match(after):
-        return 0.9, "subject of the registration sentence"
+        return 0.9, "podmiot zdania ze zgłoszeniem"
     # "z Fundacji X" (from) names the people's organisation; "z Fundacją X" (with) a partner.
     if _BEFORE_FROM.search(before) and "gen" in mention.cases:
-        return 0.85, "'z/ze …' names where the people come from"
+        return 0.85, "„z/ze …” wskazuje, skąd są zgłaszane osoby"
     if whole_line:
-        return 0.85, "signature line"
-    return 0.7, "mentioned in the text"
+        return 0.85, "z podpisu"
+    return 0.7, "wymieniona w treści"
 
 
 def candidates(lines: Sequence[str], fields: Sequence[Field], subject: str,
@@ -66,7 +66,7 @@ def candidates(lines: Sequence[str], fields: Sequence[Field], subject: str,
         if item.key == "organisation":
             name = clean_name(item.value)
             if name:
-                found.append(OrgGuess(name, 0.95, "form field"))
+                found.append(OrgGuess(name, 0.95, "z formularza"))
     for line in lines:
         for mention in mentions(line):
             name = clean_name(mention.name)
@@ -81,16 +81,16 @@ def candidates(lines: Sequence[str], fields: Sequence[Field], subject: str,
                 continue
             name = clean_name(match.group(1))
             if name and not mentions(name):
-                found.append(OrgGuess(name, 0.6, "a group named in quotes"))
+                found.append(OrgGuess(name, 0.6, "grupa podana w cudzysłowie"))
     for mention in mentions(subject):
         name = clean_name(mention.name)
         if name:
-            found.append(OrgGuess(name, 0.8, "message subject"))
+            found.append(OrgGuess(name, 0.8, "z tematu wiadomości"))
     for display in display_names:
         for mention in mentions(display or ""):
             name = clean_name(mention.name)
             if name:
-                found.append(OrgGuess(name, 0.75, "sender's display name"))
+                found.append(OrgGuess(name, 0.75, "z nazwy wyświetlanej nadawcy"))
     return found
 
 

@@ -241,15 +241,15 @@ def find_people(doc: Doc, fields: Sequence[Field], tables: Sequence[Table],
     if forwarded is not None:
         forwarded = replace(forwarded, role=forwarded.role or scan.forwarded.role)
     if self_flag and sender.name and not any(_same_person(r.name, sender.name) for r in recs):
-        recs.append(Rec(sender.name, sender.role, None, None, 0.9, "the sender attends"))
+        recs.append(Rec(sender.name, sender.role, None, None, 0.9, "nadawca weźmie udział"))
     if forward_flag and forwarded is not None and forwarded.name \
             and not any(_same_person(r.name, forwarded.name) for r in recs):
         recs.append(Rec(forwarded.name, forwarded.role, None, None, 0.85,
-                        "the forwarded message's writer attends"))
+                        "autor przekazanej wiadomości weźmie udział"))
     notes: list[FieldNote] = []
     if self_flag and not sender.name:
         roles.append(Rec(None, sender.role, None, sender.phone, 0.4,
-                         "the sender attends but signs with no name"))
+                         "nadawca weźmie udział, ale nie podpisał się nazwiskiem"))
     own_emails = emails_in("\n".join(doc.own_lines), office)
     taken = {r.email for r in recs if r.email}
     out: list[Person] = []
@@ -269,17 +269,18 @@ def find_people(doc: Doc, fields: Sequence[Field], tables: Sequence[Table],
             notes.append(FieldNote(f"attendee {rec.name}", rec.confidence, rec.reason))
     if not out and roles:
         out = [Person(None, r.role, None, r.phone) for r in roles]
-        notes.append(FieldNote("attendees", 0.4, "people named only by role; names to follow"))
+        notes.append(FieldNote("attendees", 0.4, "osoby wskazane tylko funkcją; nazwiska do uzupełnienia"))
     elif out and scan.unnamed:
         out += [Person(None, r.role) for r in scan.unnamed]
-        notes.append(FieldNote("attendees", 0.4, "someone named only by role; name to follow"))
+        notes.append(FieldNote("attendees", 0.4, "osoba wskazana tylko funkcją; nazwisko do uzupełnienia"))
     elif out:
-        sources = "form" if form_recs else "table" if table_recs else "text"
+        sources = "z formularza" if form_recs else "z tabeli" if table_recs else "z treści"
         lowest = min([r.confidence for r in recs] or [0.9])
         # Per-person notes already carry any doubt; this one only summarises.
         notes.insert(0, FieldNote("attendees", max(0.5, min(lowest, 0.9)),
-                                  f"{len(out)} named in the {sources}"
-                                  + ("; the writer attends" if self_flag else "")
-                                  + ("; the forwarded writer attends" if forward_flag else "")))
+                                  f"liczba osób {sources}: {len(out)}"
+                                  + ("; nadawca weźmie udział" if self_flag else "")
+                                  + ("; autor przekazanej wiadomości weźmie udział"
+                                     if forward_flag else "")))
     form = bool(form_recs or table_recs)
     return People(tuple(out), tuple(notes), cue or form, self_flag or forward_flag, form)

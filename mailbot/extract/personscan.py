@@ -127,9 +127,9 @@ def _unknown_with_title(tokens: Sequence[str], title: str) -> NameReading | None
     name = " ".join(proper_case(t) for t in tokens)
     gender = next(iter(genders))
     if "nom" in cases:
-        return NameReading(name, gender, "nom", 0.6, "first name not in the dictionary")
+        return NameReading(name, gender, "nom", 0.6, "imię spoza słownika")
     return NameReading(name, gender, sorted(cases)[0], 0.4,
-                       "first name not in the dictionary; declined form kept as written")
+                       "imię spoza słownika; odmienioną formę zapisano jak w wiadomości")
 
 
 def initial_surname(line: str) -> tuple[str, str] | None:

@@ -25,15 +25,15 @@ def unreadable_reason(parsed: ParsedMail, doc: Doc) -> str | None:
     """Why the message cannot be read, or None when it can (an empty mail is readable)."""
     text = "\n".join(doc.lines)
     if parsed.defects and any("garbled" in d for d in parsed.defects):
-        return "the text is garbled (wrong or unknown charset)"
+        return "tekst jest zniekształcony (błędne lub nieznane kodowanie znaków)"
     words = _WORD.findall(text)
     if len(words) >= 3:
         odd = sum(1 for w in words if _odd(w))
         if odd * 5 > len(words) * 2:
-            return f"{odd} of {len(words)} words are unreadable (charset or script)"
+            return f"nieczytelne słowa: {odd} z {len(words)} (kodowanie znaków lub alfabet)"
     if text.count("\ufffd") * 10 > max(len(text), 1):
-        return "the text is mostly replacement characters"
+        return "tekst składa się głównie ze znaków zastępczych"
     if not text.strip() and any(not a.text for a in parsed.attachments
                                 if not a.content_type.startswith(("message/", "text/rfc822"))):
-        return "no text, and an attachment we cannot read"
+        return "brak tekstu, a załącznika nie da się odczytać"
     return None

@@ -121,22 +121,23 @@ def read_signature(lines: Sequence[str], display_person: str | None) -> Signatur
             # The first signature after a closing formula, else the last such name line.
             after = [(i, n) for i, n in same if any(c < i for c in closings)]
             i, n = after[0] if after else same[-1]
-            chosen = (i, n, "signed with the display name")
+            chosen = (i, n, "podpis zgodny z nazwą wyświetlaną")
     if chosen is None and closings:
         for i, n in names:
             if closings[0] < i <= closings[0] + 4:
-                chosen = (i, n, "name after the closing formula")
+                chosen = (i, n, "nazwisko po formule pożegnalnej")
                 break
     if chosen is None and names:
         non_empty = [i for i, line in enumerate(lines) if line.strip()]
         tail = set(non_empty[-8:])
         last = [(i, n) for i, n in names if i in tail]
         if last:
-            chosen = (last[-1][0], last[-1][1], "name line at the end of the text")
+            chosen = (last[-1][0], last[-1][1], "nazwisko w ostatnich wierszach tekstu")
     if chosen is None:
         start = closings[0] + 1 if closings else len(lines)
         block = _block(lines, start)
-        return Signature(None, None, _first_phone(block), block, "nobody signs as a person")
+        return Signature(None, None, _first_phone(block), block,
+                         "nikt nie podpisuje się imieniem i nazwiskiem")
     index, name, reason = chosen
     # What follows the name on its own line ("Ewa Kot | GSM: 600 700 800") belongs to the block.
     rest = _NAME_END.split(lines[index].strip(), maxsplit=1)[1:]

@@ -6,6 +6,9 @@ from mailbot.extract.morph import readings
 from mailbot.extract.textprep import fold, has_diacritics, plain
 
 _VOWELS = set("aąeęioóuy")
+# Case names for the Polish reasons staff read.
+_CASE_PL = {"nom": "mianownik", "gen": "dopełniacz", "dat": "celownik", "acc": "biernik",
+            "inst": "narzędnik", "loc": "miejscownik", "voc": "wołacz"}
 
 # (case set, suffix as folded, replacement, confidence) per gender, most specific first.
 _MALE: tuple[tuple[frozenset[str], str, str, float], ...] = (
@@ -63,42 +66,42 @@ def _part(word: str, case: str, gender: str) -> tuple[str, float, str]:
     if case in ("nom", "voc"):
         surnames = [r for r in readings(cased) if r.is_surname and "sg" in r.numbers]
         if any(case in r.cases and gender in r.genders for r in surnames):
-            return cased, 0.95, "nominative as written"
+            return cased, 0.95, "nazwisko w mianowniku, jak w wiadomości"
         if surnames:
             # Known only in another case: probably declined, not a nominative.
-            return cased, 0.6, "surname reads as declined, kept as written"
-        return cased, 0.9, "nominative as written"
+            return cased, 0.6, "nazwisko wygląda na odmienione; zapisano jak w wiadomości"
+        return cased, 0.9, "nazwisko w mianowniku, jak w wiadomości"
     lemma = _dictionary(cased, case, gender)
     if lemma:
         if not has_diacritics(cased) and has_diacritics(lemma):
             lemma = plain(lemma)
-        return lemma, 0.95, f"surname in the dictionary ({case})"
+        return lemma, 0.95, f"nazwisko ze słownika ({_CASE_PL.get(case, case)})"
     folded = fold(cased)
     rules = _FEMALE if gender == "f" else _MALE
     for cases, suffix, replacement, confidence in rules:
         if case in cases and folded.endswith(fold(suffix)) and len(folded) > len(suffix) + 1:
             # Diacritics-free text gets a diacritics-free replacement ("Koziela" stays plain).
             stem = cased[: len(cased) - len(suffix)]
-            return stem + replacement, confidence, f"surname not in the dictionary: -{suffix} rule"
+            return stem + replacement, confidence, f"nazwisko spoza słownika: reguła końcówki -{suffix}"
     if gender == "f" and folded[-1:] not in _VOWELS:
         # Feminine surnames ending in a consonant do not decline (Pani Ewy Mazur).
-        return cased, 0.8, "feminine surname ending in a consonant: indeclinable"
+        return cased, 0.8, "nazwisko żeńskie zakończone spółgłoską: nieodmienne"
     if gender == "m1" and case in ("gen", "acc") and folded.endswith("a") and len(folded) > 3:
         stem = cased[:-1]
         # A consonant cluster before -a often hides an inserted vowel (Dudka -> Dudek).
         clean = fold(stem)[-2:-1] in _VOWELS
-        return stem, 0.55 if clean else 0.45, "surname not in the dictionary: -a stripped"
+        return stem, 0.55 if clean else 0.45, "nazwisko spoza słownika: odcięto końcówkę -a"
     if gender == "f" and case in ("gen", "dat", "loc", "acc", "inst") and folded.endswith("a"):
         # Written without diacritics, -ą/-ę/-a forms look nominative already.
-        return cased, 0.6, "surname not in the dictionary; kept as written"
-    return cased, 0.45, f"surname not in the dictionary; unsure of its {case} form"
+        return cased, 0.6, "nazwisko spoza słownika; zapisano jak w wiadomości"
+    return cased, 0.45, f"nazwisko spoza słownika; niepewna odmiana ({_CASE_PL.get(case, case)})"
 
 
 def decline_surname(word: str, case: str, gender: str) -> tuple[str, float, str]:
     """(nominative surname, confidence, reason); hyphenated surnames decline part by part."""
     pieces = [p for p in word.split("-") if p]
     if not pieces:
-        return word, 0.3, "empty surname"
+        return word, 0.3, "puste nazwisko"
     results = [_part(p, case, gender) for p in pieces]
     name = "-".join(r[0] for r in results)
     worst = min(results, key=lambda r: r[1])
