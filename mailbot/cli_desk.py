@@ -33,8 +33,12 @@ def review(ctx: click.Context, fmt: str) -> None:
     """
     from mailbot.pipeline.staff import review_queue
 
+    from mailbot.cli_staff import local_time
+
     with opened(ctx) as (settings, store):
         items = review_queue(make_pipeline(settings, store))
+    if fmt == "table":
+        items = [{**i, "czas": local_time(i["czas"], settings)} for i in items]
     emit(items, ["typ", "id", "czas", "od", "rodzaj", "powód"], fmt)
 
 

@@ -99,7 +99,9 @@ def show(ctx: click.Context, message_id: int, raw: bool) -> None:
     """
     from mailbot.render_mime import clean_text
 
-    with opened(ctx) as (_, store):
+    from mailbot.decide import TIME_SOURCE_PL
+
+    with opened(ctx) as (settings, store):
         row = store.message_row(message_id)
         if raw:
             sys.stdout.buffer.write(row["raw"])
@@ -111,7 +113,8 @@ def show(ctx: click.Context, message_id: int, raw: bool) -> None:
     click.echo(f"  Message-ID: {clean_text(row['message_id'] or '-')}")
     click.echo(f"  Od:         {clean_text(row['from_addr'] or '-')}")
     click.echo(f"  Temat:      {clean_text(row['subject'] or '-')}")
-    click.echo(f"  Otrzymano:  {row['received_at'] or '-'} (źródło czasu: {row['time_source']})")
+    click.echo(f"  Otrzymano:  {local_time(row['received_at'], settings)} "
+               f"(źródło czasu: {TIME_SOURCE_PL.get(row['time_source'], row['time_source'] or '-')})")
     click.echo(f"  Skrzynka:   {row['mailbox']} uid {row['uid']}  {row['size']} B  "
                f"sha256 {row['sha256'][:16]}…{'  (zaległa poczta)' if row['backlog'] else ''}")
     if row["error"]:
@@ -135,9 +138,11 @@ def show(ctx: click.Context, message_id: int, raw: bool) -> None:
                    f"{contact['phone'] or ''}")
         click.echo(f"Obszary: {', '.join(record['areas']) or '-'}")
         if record.get("notes"):
+            from mailbot.decide import field_pl
+
             click.echo("Pewność odczytu:")
             for note in record["notes"]:
-                click.echo(f"  {note['field']}: {note['confidence']:.2f} ({note['reason']})")
+                click.echo(f"  {field_pl(note['field'])}: {note['confidence']:.2f} ({note['reason']})")
         if record.get("signals"):
             click.echo(f"Sygnały: {', '.join(record['signals'])}")
     click.echo("\nOdpowiedzi:")
@@ -145,12 +150,13 @@ def show(ctx: click.Context, message_id: int, raw: bool) -> None:
         click.echo("  (brak)")
     for o in outbox:
         click.echo(f"  #{o['id']} {o['kind']} → {o['to_addr']}: {o['state']}"
-                   f"{' ' + o['sent_at'] if o['sent_at'] else ''}"
+                   f"{' ' + local_time(o['sent_at'], settings) if o['sent_at'] else ''}"
                    f"{' (' + o['last_error'] + ')' if o['last_error'] else ''}")
     if history:
         click.echo(f"\nHistoria zgłoszenia #{row['registration_id']}:")
         for h in history:
-            click.echo(f"  {h['at']}  {h['actor']}: {h['action']} {' '.join(json.loads(h['detail']))}")
+            detail = "; ".join(json.loads(h["detail"]))
+            click.echo(f"  {local_time(h['at'], settings)}  {h['actor']}: {h['action']} {detail}")
 
 
 @click.command()
@@ -245,6 +251,17 @@ def digest(ctx: click.Context, day: Any) -> None:
             return
         path = make_pipeline(settings, store).digest(when)
         click.echo(f"Zestawienie za {when.isoformat()}: {path}")
+
+
+def local_time(text: str | None, settings: Any) -> str:
+    """An ISO instant as staff read it: Warsaw time, Polish date."""
+    if not text:
+        return "-"
+    from datetime import datetime
+
+    from mailbot.polish import format_datetime
+
+    return format_datetime(datetime.fromisoformat(text), settings.zone)
 
 
 def register(group: click.Group) -> None:
