@@ -31,9 +31,8 @@ def review(ctx: click.Context, fmt: str) -> None:
     Then: mailbot show ID; mailbot edit ID ...; mailbot approve ID;
           mailbot approve ID --answered | --ignore; mailbot outbox resend ID
     """
-    from mailbot.pipeline.staff import review_queue
-
     from mailbot.cli_staff import local_time
+    from mailbot.pipeline.staff import review_queue
 
     with opened(ctx) as (settings, store):
         items = review_queue(make_pipeline(settings, store))

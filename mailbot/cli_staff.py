@@ -97,9 +97,8 @@ def show(ctx: click.Context, message_id: int, raw: bool) -> None:
     Example:
       mailbot show 12
     """
-    from mailbot.render_mime import clean_text
-
     from mailbot.decide import TIME_SOURCE_PL
+    from mailbot.render_mime import clean_text
 
     with opened(ctx) as (settings, store):
         row = store.message_row(message_id)
