@@ -165,3 +165,35 @@ def test_exports_read_back_and_neutralise_formulas(world: Path) -> None:
     html = html_path.read_text(encoding="utf-8")
     assert "Anna Nowak" in html
     assert "<script" not in html
+
+
+@pytest.mark.usefixtures("world")
+def test_digest_from_a_fixed_database_text_and_browser(world: Path, tmp_path: Path) -> None:
+    from chromium_shot import ARTIFACTS, CHROMIUM, png_dimensions, screenshot
+
+    run("add", "--org", "Fundacja Pierwsza", "--person", "Jan Kowalski;prezes", "--person",
+        "Anna Nowak", "--source", "fax", "--received", "2014-03-03 10:00", "--area", "culture")
+    run("add", "--org", "Stowarzyszenie <b>Drugie</b>", "--person", "Ewa Mazur", "--source",
+        "desk", "--received", "2014-03-04 11:00", "--area", "sport")
+    run("add", "--org", "Klub Spóźniony", "--person", "Piotr Lis", "--source", "phone",
+        "--received", "2014-03-06 09:00")
+    out = run("digest", "--date", "2014-03-06")
+    html_path = Path(out.strip().split(": ", 1)[1])
+    text = html_path.with_suffix(".txt").read_text(encoding="utf-8")
+    html = html_path.read_text(encoding="utf-8")
+    # Capacity 3 in this world: two organisations, three people confirmed.
+    assert "Fundacja Pierwsza" in text
+    assert "3 osoby" in text or "3 os." in text
+    assert "kultura" in text
+    assert "sport" in text
+    assert "<b>Drugie</b>" not in html
+    assert "&lt;b&gt;Drugie&lt;/b&gt;" in html
+    assert "<script" not in html
+    assert "src=\"http" not in html
+    if not CHROMIUM.exists():
+        pytest.skip("chromium is not installed here; .ci/run installs it")
+    shot = ARTIFACTS / "digest-from-database.png"
+    screenshot(html_path, shot, tmp_path / "profile")
+    width, height = png_dimensions(shot)
+    assert width == 1000
+    assert height > 0

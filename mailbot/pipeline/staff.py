@@ -197,7 +197,8 @@ def _entry_record(organisation: str, people: Sequence[Person], contact: Contact,
                   received: datetime, actor: str, office: str) -> bytes:
     """A small RFC 5322 record of a fax or desk entry, so it is stored like any message."""
     msg = EmailMessage(policy=SMTP)
-    msg["From"] = office
+    # The registrant's address where given, so lists show who registered, not the office.
+    msg["From"] = contact.email or office
     msg["To"] = office
     msg["Subject"] = f"Zgłoszenie ({source}): {organisation}"[:200]
     msg["Date"] = format_datetime(received)
