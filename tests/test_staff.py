@@ -197,3 +197,14 @@ def test_digest_from_a_fixed_database_text_and_browser(world: Path, tmp_path: Pa
     width, height = png_dimensions(shot)
     assert width == 1000
     assert height > 0
+
+
+def test_bad_staff_input_is_one_clear_line(world: Path) -> None:
+    for args in (["add", "--org", "F", "--person", "Jan Kowalski", "--source", "fax", "--received",
+                  "2014-03-03 10:00", "--contact-email", "jan@@x"],
+                 ["add", "--org", "F", "--source", "fax", "--received", "2014-03-03 10:00"],
+                 ["approve", "999"], ["edit", "999", "--org", "X"], ["outbox", "resend", "5"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert result.output.startswith("Błąd:")
+        assert "Traceback" not in result.output

@@ -175,6 +175,8 @@ def add_registration(pipeline: Pipeline, *, organisation: str, people: Sequence[
         raise StaffError(f"źródło musi być jednym z: fax, desk, phone (podano {source!r})")
     if not people:
         raise StaffError("podaj co najmniej jedną osobę (--person)")
+    contact = replace(contact, email=checked_email(contact.email))
+    people = [replace(p, email=checked_email(p.email)) for p in people]
     if received.tzinfo is None:
         received = received.replace(tzinfo=pipeline.settings.zone)
     raw = _entry_record(organisation, people, contact, source, received, actor,
@@ -191,6 +193,18 @@ def add_registration(pipeline: Pipeline, *, organisation: str, people: Sequence[
     outcome = pipeline.apply(message, Reading(parse(raw), extraction, decision), decision,
                              actor=actor, source=source, reply=False)
     return outcome, message_id
+
+
+def checked_email(address: str | None) -> str | None:
+    """A staff-typed address, normalised; a clear error instead of a bounce later."""
+    if not address:
+        return None
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise StaffError(f"niepoprawny adres e-mail {address!r}: {exc}") from exc
 
 
 def _entry_record(organisation: str, people: Sequence[Person], contact: Contact, source: str,
