@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mail_parts import (
     AREAS,
+    DISTRICTS,
     DOMAINS,
     FEMALE,
     MALE,
@@ -112,9 +113,8 @@ def make_org(rng: random.Random) -> Org:
     soft = stem.endswith(("sk", "ck"))
     ending = {"m": "i" if soft else "y", "f": "a", "n": "ie" if soft else "e"}[gender]
     name = f"{kind} {stem}{ending} {noun}"
-    if rng.random() < 0.3:
-        name += " " + rng.choice(["Podgórza", "Nowej Huty", "Kazimierza", "Krowodrzy",
-                                  "Bronowic", "Prokocimia", "Zabłocia", "Dębnik"])
+    if rng.random() < 0.6:
+        name += " " + rng.choice(DISTRICTS)
     krs = f"0000{rng.randint(100000, 999999)}" if rng.random() < 0.4 else None
     domain = f"{slug(stem + ending + noun)[:18]}.org.pl" if rng.random() < 0.5 else ""
     return Org(name, krs, nip(rng) if rng.random() < 0.3 else None, domain, rng.choice(AREAS))
@@ -231,15 +231,13 @@ class Generator:
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
         self.orgs: list[tuple[Org, list[Person]]] = []
-        self.forms = [self._form_pool_entry(i) for i in range(24)]
 
-    def _form_pool_entry(self, i: int) -> tuple[Org, list[Person], str, bytes, str]:
-        org = make_org(self.rng)
-        people = [make_person(self.rng, org.domain or None) for _ in range(self.rng.randint(1, 3))]
-        if i % 2:
-            return org, people, "formularz_zgloszeniowy.docx", docx_form(org, people), \
+    def form(self, org: Org, people: list[Person]) -> tuple[str, bytes, str]:
+        """The filled-in form as an attachment: (file name, bytes, content type)."""
+        if self.rng.random() < 0.5:
+            return "formularz_zgloszeniowy.docx", docx_form(org, people), \
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-        return org, people, "zgłoszenie.pdf", pdf_form(org, people, self.rng), "application/pdf"
+        return "zgłoszenie.pdf", pdf_form(org, people, self.rng), "application/pdf"
 
     def when(self, late: bool) -> datetime:
         if late:
@@ -253,10 +251,7 @@ class Generator:
     def registration(self, late: bool) -> Mail:
         rng = self.rng
         with_file = rng.random() < 0.1
-        if with_file:
-            org, people, filename, data, ctype = rng.choice(self.forms)
-            people = [make_person(rng, org.domain or None)]
-        elif self.orgs and rng.random() < 0.05:
+        if self.orgs and rng.random() < 0.05:
             # A second mail from a known organisation: adds a person (the merge path).
             org, _ = rng.choice(self.orgs)
             people = [make_person(rng, org.domain or None)]
@@ -271,6 +266,7 @@ class Generator:
                               f"Zgłoszenie - {org.name}", "Konferencja 7.03.2014 - zgłoszenie uczestników"])
         text = registration_text(rng, org, people, "form" if style == "form" else "letter")
         if with_file:
+            filename, data, ctype = self.form(org, people)
             text = (f"Dzień dobry,\n\nw załączeniu przesyłam wypełniony formularz zgłoszeniowy "
                     f"na konferencję „Wspólnie dla Krakowa”.\n\nPozdrawiam\n{people[0].name}\n"
                     f"{org.name}\ntel. {people[0].phone}\n")

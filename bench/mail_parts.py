@@ -32,11 +32,20 @@ ORG_TYPES = ["Fundacja", "Stowarzyszenie", "Towarzystwo", "Uczniowski Klub Sport
              "Spółdzielnia Socjalna", "Stowarzyszenie Przyjaciół", "Fundacja Rozwoju"]
 # (noun, grammatical gender) so the adjective before it agrees.
 ORG_NOUNS = [("Zakątek", "m"), ("Most", "m"), ("Dom", "m"), ("Ogród", "m"), ("Horyzont", "m"),
-             ("Krąg", "m"), ("Azyl", "m"), ("Start", "m"), ("Przystań", "f"), ("Iskra", "f"),
-             ("Droga", "f"), ("Szansa", "f"), ("Przestrzeń", "f"), ("Scena", "f"),
-             ("Forum", "n"), ("Centrum", "n"), ("Źródło", "n"), ("Gniazdo", "n"), ("Okno", "n")]
+             ("Krąg", "m"), ("Azyl", "m"), ("Start", "m"), ("Klub", "m"), ("Warsztat", "m"),
+             ("Teatr", "m"), ("Chór", "m"), ("Szlak", "m"), ("Port", "m"), ("Ruch", "m"),
+             ("Przystań", "f"), ("Iskra", "f"), ("Droga", "f"), ("Szansa", "f"),
+             ("Przestrzeń", "f"), ("Scena", "f"), ("Pracownia", "f"), ("Akademia", "f"),
+             ("Świetlica", "f"), ("Galeria", "f"), ("Inicjatywa", "f"), ("Wspólnota", "f"),
+             ("Forum", "n"), ("Centrum", "n"), ("Źródło", "n"), ("Gniazdo", "n"), ("Okno", "n"),
+             ("Podwórko", "n"), ("Schronisko", "n"), ("Koło", "n"), ("Studio", "n")]
 ORG_STEMS = ["Zielon", "Kolorow", "Otwart", "Wspóln", "Dobr", "Krakowsk", "Nowohuck", "Podgórsk",
-             "Jasn", "Now", "Sąsiedzk", "Miejsk", "Młodzieżow", "Seniorsk", "Słoneczn"]
+             "Jasn", "Now", "Sąsiedzk", "Miejsk", "Młodzieżow", "Seniorsk", "Słoneczn", "Rodzinn",
+             "Artystyczn", "Sportow", "Ekologiczn", "Społeczn", "Kulturaln", "Twórcz", "Aktywn",
+             "Bezpieczn", "Przyjazn", "Radosn", "Mał", "Wielk", "Srebrn", "Złot"]
+DISTRICTS = ["Podgórza", "Nowej Huty", "Kazimierza", "Krowodrzy", "Bronowic", "Prokocimia",
+             "Zabłocia", "Dębnik", "Łagiewnik", "Bieżanowa", "Czyżyn", "Mistrzejowic", "Ruczaju",
+             "Salwatora", "Grzegórzek", "Olszy", "Woli Justowskiej", "Swoszowic"]
 AREAS = ["edukacja dzieci i młodzieży", "kultura i sztuka", "sport i rekreacja",
          "pomoc społeczna", "ochrona zdrowia", "przedsiębiorczość społeczna", "ekologia",
          "pomoc osobom bezdomnym", "aktywizacja seniorów", "integracja osób niepełnosprawnych"]
