@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -35,6 +36,8 @@ class Capacity:
     per_organisation: int = 0
 
 
+# Pure and called for every stored registration on every registration mail: cache it.
+@functools.lru_cache(maxsize=65536)
 def org_key(name: str | None) -> str:
     """A matching key for an organisation name: case, quotes, accents and spacing ignored."""
     if not name:

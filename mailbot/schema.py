@@ -163,3 +163,12 @@ def m003_outbox(db: Database) -> None:
 def m004_staff_edits(db: Database) -> None:
     # A staff correction of what was read from a message; approve uses it over the extraction.
     db.table("messages").add_column("staff_extraction", str)
+
+
+@migrations()
+def m005_answer_fact_indexes(db: Database) -> None:
+    # The answering facts (caps, "already answered") count outbox rows per message, per address
+    # and per hour; without these they read every row (and its blob's overflow pages).
+    db.execute("create index if not exists outbox_message_kind on outbox(message_id, kind)")
+    db.execute("create index if not exists outbox_created_kind on outbox(created_at, kind)")
+    db.execute("create index if not exists outbox_addr_created on outbox(lower(to_addr), created_at, kind)")
