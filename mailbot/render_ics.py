@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,25 @@ def invitation(event: EventSettings, *, uid: str, now: datetime, description: st
     vevent.add("status", "CONFIRMED")
     vevent.add("transp", "OPAQUE")
     cal.add_component(vevent)
-    # Embeds a VTIMEZONE for Europe/Warsaw so clients without zone data place it right.
-    cal.add_missing_timezones()
-    return bytes(cal.to_ical()).decode("utf-8")
+    text = bytes(cal.to_ical())
+    # Embeds a VTIMEZONE for the zone so clients without zone data place the event right.
+    # It is the same for every answer: built once, spliced in before the VEVENT.
+    marker = b"BEGIN:VEVENT\r\n"
+    at = text.index(marker)
+    return (text[:at] + _vtimezone_ical(event.timezone, event.date.year) + text[at:]).decode("utf-8")
+
+
+@functools.lru_cache(maxsize=8)
+def _vtimezone_ical(zone_name: str, year: int) -> bytes:
+    """The VTIMEZONE text for a zone around the event's year (costly to build: built once)."""
+    probe = Calendar()
+    probe_event = Event()
+    zone = ZoneInfo(zone_name)
+    probe_event.add("dtstart", datetime(year, 1, 1, 12, tzinfo=zone))
+    probe_event.add("dtend", datetime(year, 12, 31, 12, tzinfo=zone))
+    probe.add_component(probe_event)
+    probe.add_missing_timezones()
+    for component in probe.walk("VTIMEZONE"):
+        return bytes(component.to_ical())
+    raise ValueError(f"no VTIMEZONE for {zone_name}")
+
