@@ -24,8 +24,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check mailbot tests bench
 	$(BIN)/mypy
 
+## bench: the benchmarks (they print numbers; see bench/README.md). Needs dovecot-imapd.
 bench: $(STAMP)
 	$(BIN)/python bench/bench_extract.py
+	$(BIN)/python bench/bench_cli.py
+	$(BIN)/python bench/bench_idle.py
+	$(BIN)/python bench/bench_latency.py
+	$(BIN)/python bench/bench_backlog.py
 
 clean-demo:
 	rm -rf var/demo
