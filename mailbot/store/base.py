@@ -1,0 +1,106 @@
+"""The store's connection: a migrated SQLite database in WAL mode, transactions, value helpers."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from mailbot.errors import StoreError
+from mailbot.registry import Registration
+from mailbot.schema import migrations
+
+# States a message moves through; `received` is the only one the processor picks up.
+MESSAGE_STATES = ("received", "processed", "review", "ignored", "failed", "duplicate", "parked")
+OUTBOX_STATES = ("queued", "retry", "sending", "data_in_flight", "sent", "failed", "in_doubt",
+                 "bounced", "held")
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Aware datetimes are stored as ISO 8601 text with their offset."""
+    return moment.isoformat() if moment is not None else None
+
+
+def from_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+
+class StoreBase:
+    """The connection and transactions; the other store modules add the tables' operations."""
+
+    def __init__(self, path: Path, *, busy_timeout_ms: int = 30000) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000,
+                                   isolation_level=None, check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            # FULL: a committed raw message survives power loss before the server copy moves.
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self.db = Database(conn)
+            migrations.apply(self.db)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the database {path}: {exc}") from exc
+        # All registrations by id, as committed (see _all_registrations); None = not loaded.
+        self._regs: dict[int, Registration] | None = None
+        self._regs_version = -1
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """One atomic unit of work; sqlite errors become StoreError after rollback."""
+        try:
+            with self.db.atomic():
+                yield self.db
+        except sqlite3.OperationalError as exc:
+            self._regs = None
+            raise StoreError(f"database {self.path}: {exc}") from exc
+        except BaseException:
+            # Rolled back: the cached registrations may hold writes that never happened.
+            self._regs = None
+            raise
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        return list(self.db.query(sql, params))
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.db.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+
+def _pk(value: Any) -> int:
+    """sqlite-utils' last_pk of an insert into a table with an integer primary key."""
+    if value is None:
+        raise StoreError("insert returned no row id")
+    return int(value)
+
+
+def _aware(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class DigestInputs:
+    registrations: list[Any]
+    refusals: list[Any]
+    review: list[Any]
+    problems: list[Any]
+    health: Any
+    since: datetime | None
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
