@@ -120,7 +120,11 @@ def show(ctx: click.Context, message_id: int, raw: bool) -> None:
         click.echo(f"  Błąd:       {row['error']}")
     if row["extraction"]:
         record = json.loads(row["extraction"])
-        click.echo(f"\nRodzaj: {record['kind']}   Decyzja: {record['decision']}")
+        from mailbot.decide import ACTION_PL, KIND_PL
+
+        kind = KIND_PL.get(record["kind"], record["kind"])
+        action = ACTION_PL.get(record["decision"], record["decision"])
+        click.echo(f"\nRodzaj: {kind} ({record['kind']})   Decyzja: {action} ({record['decision']})")
         for reason in json.loads(row["reasons"] or "[]"):
             click.echo(f"  - {reason}")
         org = record["organisation"]

@@ -11,6 +11,9 @@ from mailbot.models import ANSWERING_ACTIONS, Action, Decision, Extraction, Kind
 KIND_PL = {Kind.AUTO_REPLY: "odpowiedź automatyczna", Kind.BOUNCE: "zwrot (niedoręczenie)",
            Kind.OTHER: "inna poczta", Kind.QUESTION: "pytanie", Kind.CANCELLATION: "rezygnacja",
            Kind.REGISTRATION: "zgłoszenie"}
+ACTION_PL = {Action.CONFIRM: "potwierdzenie", Action.REFUSE_LATE: "odmowa (po terminie)",
+             Action.CANCEL: "rezygnacja przyjęta", Action.REVIEW: "do przejrzenia",
+             Action.IGNORE: "bez odpowiedzi"}
 TIME_SOURCE_PL = {"internaldate": "czas serwera IMAP", "received_header": "nagłówek Received",
                   "date_header": "nagłówek Date", "staff": "wpis zespołu", "unknown": "nieznany"}
 NO_ANSWER_PL = {"list mail": "poczta z listy mailingowej", "robot sender": "nadawca automatyczny",
