@@ -10,7 +10,7 @@ from extract_support import RECEIVED, names, run
 
 from mailbot.decide import decide
 from mailbot.extract.roles import normalise_role
-from mailbot.models import Action, Kind, Person
+from mailbot.models import Action, Extraction, Kind, Person
 
 DEADLINE = datetime(2014, 3, 5, 23, 59, 59, tzinfo=ZoneInfo("Europe/Warsaw"))
 
@@ -56,6 +56,69 @@ def test_w_zastepstwie_excludes_the_replaced_person() -> None:
     result = run("W zastępstwie Pani Anny Nowak zgłaszam Pana Piotra Zielińskiego. "
                  "Stowarzyszenie Razem dla Nowej Huty")
     assert names(result) == {"Piotr Zieliński"}
+
+
+def replaced(result: Extraction) -> list[str]:
+    return [s.split(":", 1)[1] for s in result.signals if s.startswith("replaces:")]
+
+
+def test_zamiast_signals_the_replaced_person_in_the_nominative() -> None:
+    result = run("Dzień dobry, zamiast Pana Tadeusza Wróbla na konferencję przyjdzie "
+                 "Pani Halina Kos.\nStowarzyszenie Sąsiedzi z Podgórza",
+                 from_name="Beata Sowa", from_addr="beata@sasiedzi.org.pl")
+    assert names(result) == {"Halina Kos"}
+    assert replaced(result) == ["Tadeusz Wróbel"]
+
+
+def test_w_miejsce_without_a_title() -> None:
+    result = run("Uprzejmie informujemy, że w miejsce Katarzyny Dudy zgłaszamy Pawła Sadowskiego "
+                 "(wolontariusz).\nFundacja Kolorowy Dom",
+                 from_name="Beata Sowa", from_addr="beata@kolorowydom.pl")
+    assert names(result) == {"Paweł Sadowski"}
+    assert replaced(result) == ["Katarzyna Duda"]
+
+
+def test_negative_clause_then_w_zastepstwie_keeps_the_newcomer() -> None:
+    result = run("Dzień dobry, Pani Zofia Baran nie może przyjść, w zastępstwie będzie "
+                 "Pan Michał Górski.\nKlub Seniora Pogodna Jesień",
+                 from_name="Beata Sowa", from_addr="klub@pogodnajesien.pl")
+    assert names(result) == {"Michał Górski"}
+    assert replaced(result) == ["Zofia Baran"]
+
+
+def test_withdrawal_and_replacement_in_separate_sentences() -> None:
+    result = run("Dzień dobry,\nPan Robert Mazurek z powodu choroby nie weźmie udziału. "
+                 "W jego miejsce zgłaszam Panią Irenę Wilk oraz, zamiast Pani Moniki Żak, "
+                 "Pana Adama Kołodzieja.\nPozdrawiam\nBeata Sowa\nFundacja Kolorowy Dom",
+                 from_name="Beata Sowa", from_addr="beata@kolorowydom.pl")
+    assert names(result) == {"Irena Wilk", "Adam Kołodziej"}
+    assert sorted(replaced(result)) == ["Monika Żak", "Robert Mazurek"]
+
+
+def test_writer_replaced_by_someone_else() -> None:
+    result = run("Dzień dobry, niestety nie mogę przyjść, zamiast mnie przyjdzie Pani Lidia Gil."
+                 "\nPozdrawiam\nBeata Sowa\nFundacja Kolorowy Dom",
+                 from_name="Beata Sowa", from_addr="beata@kolorowydom.pl")
+    assert names(result) == {"Lidia Gil"}
+    assert replaced(result) == ["Beata Sowa"]
+
+
+def test_no_replaces_signal_without_change_of_person_wording() -> None:
+    # Registering one and withdrawing another with no replacement wording is left to staff.
+    withdrawing = run("Zgłaszam Pana Jana Kowalskiego. Pani Anna Nowak nie weźmie udziału. "
+                      "Fundacja Dobre Serce")
+    plain = run("Zgłaszam Pana Jana Kowalskiego i Panią Annę Nowak. Kontakt: Pan Adam Bąk. "
+                "Fundacja Dobre Serce")
+    assert replaced(withdrawing) == []
+    assert replaced(plain) == []
+
+
+def test_contact_person_in_a_change_of_person_mail_is_not_replaced() -> None:
+    result = run("Zamiast Pani Ewy Mazur przyjdzie Pan Jan Wiśniewski. W razie pytań proszę o "
+                 "kontakt z Panem Adamem Bąkiem.\nFundacja Dobre Serce",
+                 from_name="Adam Bąk", from_addr="adam@dobreserce.pl")
+    assert names(result) == {"Jan Wiśniewski"}
+    assert replaced(result) == ["Ewa Mazur"]
 
 
 def test_person_named_only_by_role_goes_to_review() -> None:

@@ -13,6 +13,7 @@ from mailbot.extract.organisation import candidates, choose
 from mailbot.extract.people import find_people
 from mailbot.extract.readable import unreadable_reason
 from mailbot.extract.textprep import prepare
+from mailbot.extract.withdrawn import withdrawn_people
 from mailbot.models import Contact, Extraction, FieldNote, Kind, Organisation, ParsedMail, Person
 
 _ROBOT_KINDS = (Kind.BOUNCE, Kind.AUTO_REPLY)
@@ -66,6 +67,9 @@ def extract(parsed: ParsedMail, *, office_addresses: frozenset[str] = frozenset(
     if kind is Kind.REGISTRATION:
         attendees = people.attendees
         notes.extend(people.notes)
+        # The registry drops these people from the organisation's registration.
+        signals.extend(f"replaces:{name}"
+                       for name in withdrawn_people(doc, attendees, reading.sender.name))
         if suspect:
             notes.append(FieldNote("kind", 0.3,
                                    "zgłoszenie " + " / ".join(_SUSPECT_PL[r] for r in suspect)))

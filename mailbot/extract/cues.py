@@ -67,6 +67,16 @@ BEFORE_EXCLUDED = re.compile(
     r"(?:zamiast|w zastepstwie(?: za)?|w miejsce|kontakt\w*(?: do| z)?|od|instead of)"
     r"\s*(?:pan\w*|p\.|dr|mgr)?\s*$"
 )
+# Words right before a name that mark the person being replaced (the contact words left out).
+BEFORE_REPLACED = re.compile(
+    r"(?:zamiast|w zastepstwie(?: za)?|w miejsce|instead of)\s*(?:pan\w*|p\.|dr|mgr)?\s*$"
+)
+# The writer is the one replaced: "zamiast mnie przyjdzie …", "nie mogę przyjść".
+SELF_REPLACED = re.compile(
+    r"\bzamiast mnie\b|\bw (?:moje|moim) miejsce\b|\bw moim zastepstwie\b"
+    r"|\bnie (?:moge|bede mogl\w*) (?:jednak )?(?:przyjsc|uczestniczyc|wziac udzialu|byc obecn)"
+    r"|\bnie (?:przyjde|dotre)\b|\bnie wezme (?:jednak )?udzialu|\bnie bede (?:uczestniczyc|obecn)"
+)
 # Withdraws a registration.
 CANCELLATION = re.compile(
     r"\brezygnuj\w*|\brezygnacj\w*|\bzrezygnowa\w*"
@@ -85,6 +95,9 @@ UNSUBSCRIBE = re.compile(r"subskrypc|newslett|wypisa|mailing|otrzymywani|unsubsc
 # The cancellation is only partial or a change of person.
 REPLACEMENT = re.compile(r"\bw (?:jej|jego|ich) miejsce\b|\bzamiast\b|\bw zastepstwie\b|"
                          r"\bzastapi\w*|\bzmian\w* osob\w*")
+# A change of person, for the withdrawn people: also "w miejsce Pani X" (kept out of
+# REPLACEMENT so that the kind reader's partial-cancellation test stays as it was).
+CHANGE_OF_PERSON = re.compile(REPLACEMENT.pattern + r"|\bw miejsce\b|\binstead of\b")
 PARTIAL = re.compile(r"\bpozostal\w*|\bbez zmian\b|\bnadal\b")
 # Asks something.
 QUESTION = re.compile(

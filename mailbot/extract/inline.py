@@ -27,7 +27,11 @@ class Rec:
     reason: str = ""
 
 
-_CLAUSE_BREAK = re.compile(r" [–—-] |; |, (?:a|ale|natomiast) ")
+# A replacement phrase after a comma opens a new clause: in "Pani Ewa Mazur nie może przyjść,
+# w zastępstwie będzie Jan Kowalski" only the first clause says someone will not come.
+_CLAUSE_BREAK = re.compile(r" [–—-] |; |, (?:a|ale|natomiast) "
+                           r"|, (?=(?i:w zast[eę]pstwie|w (?:jej|jego|ich|moje) miejsce"
+                           r"|zamiast)\b)")
 
 
 def _clauses(sentence: str) -> list[tuple[int, int]]:
@@ -154,6 +158,22 @@ def sentence_people(sentence: str, office: frozenset[str]) -> list[Rec]:
         if _excluded(sentence, mention, clauses):
             continue
         out.append(_from_mention(sentence, mention, in_list=False, office=office, before=before))
+    return out
+
+
+def withdrawn_in(sentence: str) -> list[str]:
+    """Names (nominative) a sentence withdraws: 'zamiast Pana X', 'Pani Y nie może przyjść'."""
+    folded = fold(sentence)
+    clauses = [(s, e, bool(cues.NEGATIVE.search(folded, s, e))) for s, e in _clauses(sentence)]
+    out: list[str] = []
+    for mention in _outside_organisations(sentence, person_mentions(sentence, prefer=INLINE)):
+        before = fold(sentence[max(0, mention.start - 30): mention.start])
+        replaced = cues.BEFORE_REPLACED.search(
+            before + (" " + fold(mention.title) if mention.title else "")) or \
+            (mention.title and cues.BEFORE_REPLACED.search(before))
+        negative = any(s <= mention.start < e and neg for s, e, neg in clauses)
+        if replaced or negative:
+            out.append(mention.name)
     return out
 
 
