@@ -77,3 +77,22 @@ def expected_answers(messages: list[DevMessage]) -> dict[str, str]:
             assert isinstance(contact, dict)
             out[str(m.truth["message_id"])] = str(contact["email"]).lower()
     return out
+
+
+def cli_world(tmp_path: Path, monkeypatch: object, **settings: str) -> Path:
+    """A copy of config.toml in tmp_path (relative var/ paths land there) chosen by
+    MAILBOT_CONFIG; `settings` replace whole `key = value` lines, e.g. capacity_total="3"."""
+    import pytest
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    text = text.replace('templates = "templates"', f'templates = "{ROOT / "templates"}"')
+    for key, value in settings.items():
+        lines = [f"{key} = {value}" if line.startswith(f"{key} = ") else line
+                 for line in text.splitlines()]
+        text = "\n".join(lines) + "\n"
+    (tmp_path / "config.toml").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("MAILBOT_CONFIG", str(tmp_path / "config.toml"))
+    for name in ("MAILBOT_INBOX", "MAILBOT_OUTBOX", "MAILBOT_DATABASE"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path

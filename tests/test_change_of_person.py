@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
-from e2e_support import ROOT, answer_of
+from e2e_support import answer_of, cli_world
 
 from mailbot.cli import cli
 from mailbot.inbox import seed_maildir
@@ -20,13 +20,7 @@ ORG = "Fundacja Zielony Kąt"
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    text = (ROOT / "config.toml").read_text(encoding="utf-8")
-    text = text.replace('templates = "templates"', f'templates = "{ROOT / "templates"}"')
-    (tmp_path / "config.toml").write_text(text, encoding="utf-8")
-    monkeypatch.setenv("MAILBOT_CONFIG", str(tmp_path / "config.toml"))
-    for name in ("MAILBOT_INBOX", "MAILBOT_OUTBOX", "MAILBOT_DATABASE"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path
+    return cli_world(tmp_path, monkeypatch)
 
 
 def run(*args: str) -> str:

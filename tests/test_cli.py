@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from e2e_support import ROOT, devset
+from e2e_support import ROOT, cli_world, devset
 
 from mailbot.cli import cli
 from mailbot.inbox import seed_maildir
@@ -18,13 +18,7 @@ from mailbot.inbox import seed_maildir
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A config pointing everything into tmp_path; returns tmp_path."""
-    text = (ROOT / "config.toml").read_text(encoding="utf-8")
-    text = text.replace('templates = "templates"', f'templates = "{ROOT / "templates"}"')
-    (tmp_path / "config.toml").write_text(text, encoding="utf-8")
-    monkeypatch.setenv("MAILBOT_CONFIG", str(tmp_path / "config.toml"))
-    for name in ("MAILBOT_INBOX", "MAILBOT_OUTBOX", "MAILBOT_DATABASE"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path
+    return cli_world(tmp_path, monkeypatch)
 
 
 def run(*args: str) -> tuple[int, str]:

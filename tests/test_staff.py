@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from e2e_support import ROOT, answer_of
+from e2e_support import answer_of, cli_world
 
 from mailbot.cli import cli
 from mailbot.inbox import seed_maildir
@@ -20,14 +20,7 @@ from mailbot.store import Store
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    text = (ROOT / "config.toml").read_text(encoding="utf-8")
-    text = text.replace('templates = "templates"', f'templates = "{ROOT / "templates"}"')
-    text = text.replace("capacity_total = 0", "capacity_total = 3")
-    (tmp_path / "config.toml").write_text(text, encoding="utf-8")
-    monkeypatch.setenv("MAILBOT_CONFIG", str(tmp_path / "config.toml"))
-    for name in ("MAILBOT_INBOX", "MAILBOT_OUTBOX", "MAILBOT_DATABASE"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path
+    return cli_world(tmp_path, monkeypatch, capacity_total="3")
 
 
 def run(*args: str) -> str:
