@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import signal
 import sqlite3
 import subprocess
 import time
@@ -20,6 +19,7 @@ from common import (
     load_average,
     machine,
     mailbot_env,
+    stop_worker,
     tree,
 )
 
@@ -71,11 +71,7 @@ def main() -> None:
             used, elapsed = tree_cpu(proc.pid) - before, time.monotonic() - started
             processes = len(tree(proc.pid))
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_worker(proc)
             sink.stop()
     print(f"load average at start: {load}")
     print(f"mailbot run, no mail, {elapsed:.0f} s: {used:.3f} s CPU in {processes} process(es) "

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import signal
 import sqlite3
 import subprocess
 import time
@@ -25,6 +24,7 @@ from common import (
     mailbot_env,
     median,
     percentile,
+    stop_worker,
 )
 from gen_mail import Generator, Mail
 
@@ -95,11 +95,7 @@ def main() -> None:
                     missed += 1
         finally:
             client.logout()
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_worker(proc)
             sink.stop()
     load_after = load_average()
     print(f"load average: {load} at start, {load_after} at the end")

@@ -205,6 +205,15 @@ class TreeSampler:
         return sum(self.hwm_kb.values()) / 1024
 
 
+def stop_worker(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM a `mailbot run` (it finishes its step), then kill it if it does not exit."""
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
