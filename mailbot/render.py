@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -20,15 +19,14 @@ from mailbot.models import OutgoingMail, Person
 from mailbot.polish import people, register_filters
 from mailbot.render_ics import invitation
 from mailbot.render_mime import (
-    Part,
     ascii_address,
-    build_message,
+    audited,
     clean_text,
     safe_display_name,
     safe_key,
     safe_msg_id,
-    serialise_and_audit,
 )
+from mailbot.render_wire import HeaderValue, Mailbox, Part, serialise
 
 KINDS = ("confirmation", "refusal", "cancellation", "waitlist", "promotion")
 WITH_INVITATION = frozenset({"confirmation", "promotion"})
@@ -109,9 +107,9 @@ class Renderer:
         subject, text, html = self._render_pair(request.kind, ctx)
         message_id = f"<mailbot.{key}@{self.domain}>"
         parent = safe_msg_id(request.in_reply_to)
-        headers: list[tuple[str, Any]] = [
-            ("From", Address(self.from_name, addr_spec=self.from_addr)),
-            ("To", Address(safe_display_name(request.to_name) or "", addr_spec=to)),
+        headers: list[tuple[str, HeaderValue]] = [
+            ("From", Mailbox(self.from_addr, self.from_name)),
+            ("To", Mailbox(to, safe_display_name(request.to_name) or "")),
             ("Subject", subject),
             ("Date", self._date(now)),
             ("Message-ID", message_id),
@@ -183,9 +181,9 @@ class Renderer:
             raise RenderError("the digest has no recipients ([event] staff_emails is empty)")
         subject, text, html = self._render_pair("digest", {"d": data, "event": self.event_ctx})
         message_id = f"<mailbot.digest-{data.day.isoformat()}@{self.domain}>"
-        headers: list[tuple[str, Any]] = [
-            ("From", Address(self.from_name, addr_spec=self.from_addr)),
-            ("To", tuple(Address(addr_spec=a) for a in recipients)),
+        headers: list[tuple[str, HeaderValue]] = [
+            ("From", Mailbox(self.from_addr, self.from_name)),
+            ("To", tuple(Mailbox(a) for a in recipients)),
             ("Subject", subject),
             ("Date", self._date(now)),
             ("Message-ID", message_id),
@@ -221,18 +219,18 @@ class Renderer:
         return format_datetime(now.astimezone(self.zone))
 
     @staticmethod
-    def _assemble(headers: list[tuple[str, Any]], text: str, html: str, parts: list[Part],
+    def _assemble(headers: list[tuple[str, HeaderValue]], text: str, html: str, parts: list[Part],
                   recipients: tuple[str, ...]) -> bytes:
         try:
-            msg = build_message(headers, text, html, parts)
-        except (ValueError, TypeError) as exc:
+            data = serialise(headers, text, html, parts)
+        except (ValueError, TypeError, UnicodeError) as exc:
             raise RenderError(f"cannot build the message: {exc}") from exc
         expected: dict[str, str | None] = {}
         for name, value in headers:
             expected[name] = value if isinstance(value, str) else None
         expected["MIME-Version"] = "1.0"
         expected["Content-Type"] = None
-        return serialise_and_audit(msg, expected, recipients)
+        return audited(data, expected, recipients)
 
 
 def _block(template: Template, name: str, ctx: dict[str, Any]) -> str:
