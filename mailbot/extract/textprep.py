@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mailbot.models import ParsedMail
 
@@ -28,8 +29,20 @@ def plain(text: str) -> str:
     return text.translate(_PLAIN)
 
 
+# The extractors fold the same words and lines many times per message (and a backlog repeats
+# them across messages): short texts are folded once; long ones are rare and would bloat it.
+_CACHED_FOLD_CHARS = 200
+
+
 def fold(text: str) -> str:
     """Lower-case ASCII folding that keeps every index (one character in, one out)."""
+    if len(text) <= _CACHED_FOLD_CHARS:
+        return _cached_fold(text)
+    return text.translate(_FOLD).lower()
+
+
+@lru_cache(maxsize=8192)
+def _cached_fold(text: str) -> str:
     return text.translate(_FOLD).lower()
 
 
@@ -55,6 +68,7 @@ _FORWARD_SEP = re.compile(
 )
 _HEADER_LINE = re.compile(
     r"^[ \t]*(?:Od|Do|DW|Data|Temat|Wysłano|From|To|Cc|Date|Sent|Subject)[ \t]*:", re.I)
+_FROM_LINE = re.compile(r"^[ \t]*(?:Od|From)[ \t]*:", re.I)
 _DEVICE_FOOTER = re.compile(
     r"^[ \t]*(?:wysłane z|wysłano z|sent from|get outlook|pobierz)\b.*$", re.I | re.M)
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|pd|tr|wg|przekaż|przekaz)\s*:", re.I)
@@ -108,7 +122,7 @@ def _cut_quotes(text: str, forward: bool) -> str:
     lines = text.splitlines()
     for i in range(len(lines) - 1):
         if (_HEADER_LINE.match(lines[i]) and _HEADER_LINE.match(lines[i + 1])
-                and re.match(r"^[ \t]*(?:Od|From)[ \t]*:", lines[i], re.I)):
+                and _FROM_LINE.match(lines[i])):
             previous = next((x for x in reversed(lines[:i]) if x.strip()), "")
             if forward or _FORWARD_SEP.match(previous):
                 break
@@ -196,19 +210,34 @@ _ABBREV = ("tel", "p", "dr", "r", "ul", "m.in", "ds", "nr", "hab", "mgr", "inż"
            "ks", "lic", "br", "w", "s", "jw", "tzw", "zob", "ew", "mr", "mrs", "ms", "st", "kol", "hm",
            "phm", "pwd", "dh", "mec", "red", "sp", "z.o.o", "ul", "al")
 _SENT_END = re.compile(r"(?<=[.!?])\s+(?=[" + UPPER + r"„\"(0-9–-])")
+_LAST_WORD = re.compile(r"([\w.]+)\.$")
+_INITIAL = re.compile(r"\b[" + UPPER + r"]\.$")
+# The same lines are split by several extractors; long lines are not kept.
+_CACHED_SENTENCE_CHARS = 500
 
 
 def sentences(line: str) -> list[str]:
     """Split one logical line into sentences, keeping abbreviations such as 'tel.' inside."""
+    if len(line) <= _CACHED_SENTENCE_CHARS:
+        return list(_cached_sentences(line))
+    return _sentences(line)
+
+
+@lru_cache(maxsize=2048)
+def _cached_sentences(line: str) -> tuple[str, ...]:
+    return tuple(_sentences(line))
+
+
+def _sentences(line: str) -> list[str]:
     parts: list[str] = []
     start = 0
     for match in _SENT_END.finditer(line):
         # Only the end of the text before the break matters (and keeps this linear).
         before = line[max(start, match.start() - 40): match.start()]
-        word = re.search(r"([\w.]+)\.$", before)
+        word = _LAST_WORD.search(before)
         if word and word.group(1).lower() in _ABBREV:
             continue
-        if re.search(r"\b[" + UPPER + r"]\.$", before):
+        if _INITIAL.search(before):
             continue  # an initial, e.g. "R. Kania"
         parts.append(line[start: match.start()])
         start = match.end()
