@@ -10,7 +10,7 @@ from email import errors
 
 from email_validator import EmailNotValidError, validate_email
 
-from mailbot.textutil import clean_header, decode_words, header_text, surrogate_text
+from mailbot.textutil import clean_header, decode_words, header_text, surrogate_text, text_cache
 
 # An addr-spec as we accept it from a header: no quotes, comments, routes or spaces.
 _ADDR = r"[^\s<>()\[\]\",;:@\\]+@[^\s<>()\[\]\",;:@\\]+"
@@ -22,6 +22,8 @@ _TOKEN = re.compile(_ADDR)
 _MAX_REGISTRY_CHARS = 2000
 
 
+# The office's own address and regular senders recur in every message of a backlog.
+@text_cache(maxsize=4096, max_chars=300)
 def normalise(address: str) -> str | None:
     """A validated address with its domain lower-cased, or None."""
     try:

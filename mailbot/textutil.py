@@ -6,8 +6,31 @@ import base64
 import binascii
 import codecs
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import TypeVar
+
+_R = TypeVar("_R")
+
+
+def text_cache(maxsize: int, max_chars: int) -> Callable[[Callable[[str], _R]], Callable[[str], _R]]:
+    """Memoise a PURE function of one string, for strings of at most `max_chars` characters.
+
+    The reader computes the same values for the same words and lines many times per message
+    (and a backlog repeats them); long texts are computed every time so the cache stays small.
+    The result is shared between callers: cache only functions whose results are immutable.
+    """
+    def decorate(func: Callable[[str], _R]) -> Callable[[str], _R]:
+        cached = lru_cache(maxsize=maxsize)(func)
+
+        @wraps(func)
+        def call(text: str) -> _R:
+            return cached(text) if len(text) <= max_chars else func(text)
+
+        return call
+
+    return decorate
 
 # Header values lose every control (C0, DEL, C1), zero-width and bidi control, and the Unicode
 # line/paragraph separators: they can smuggle line breaks or reorder what staff read.

@@ -9,6 +9,7 @@ from mailbot.extract.forms import Field
 from mailbot.extract.orgnames import mentions
 from mailbot.extract.textprep import fold, sentences
 from mailbot.models import AREA_CODES
+from mailbot.textutil import text_cache
 
 # Folded word stems per code. Beneficiary groups (seniorzy, osoby z niepełnosprawnościami)
 # are deliberately absent: "zajęcia sportowe dla seniorów" states sport, not social welfare.
@@ -32,6 +33,10 @@ _STEMS: dict[str, tuple[str, ...]] = {
     "environment": ("ekolog", "srodowisk", "przyrod", "zielen", "klimat", "recykl", "odpad",
                     "environment"),
 }
+# One alternation per code: it matches where any of the code's stems starts a word.
+_CODE_PATTERNS = tuple(
+    (code, re.compile(r"(?<![a-z])(?:" + "|".join(re.escape(stem) for stem in stems) + ")"))
+    for code, stems in _STEMS.items())
 _OTHER = re.compile(r"(?:^|[\s,;])inne(?:$|[\s,;.])")
 # A clause that describes what the organisation does.
 _ACTIVITY = re.compile(r"\bdzial(?:a|amy|aja|ajac\w*|alnos\w*)\b|\bzajmuj\w*|\bprowadz\w*|"
@@ -42,15 +47,15 @@ _ACTIVITY = re.compile(r"\bdzial(?:a|amy|aja|ajac\w*|alnos\w*)\b|\bzajmuj\w*|\bp
 _OFF_TOPIC = re.compile(r"konferencj|zaprosz|zglasz|zglosz|rejestr|wspolnie dla krakowa|"
                         r"udzial\w* w|uczestni")
 _SPLIT = re.compile(r"\s[–—-]\s|;|\(|\)")
+_DASH = re.compile(r"\s[–—-]\s")
 
 
 def codes_in(text: str) -> set[str]:
     folded = " " + fold(text) + " "
-    found = {code for code, stems in _STEMS.items()
-             if any(re.search(r"(?<![a-z])" + re.escape(stem), folded) for stem in stems)}
-    return found
+    return {code for code, pattern in _CODE_PATTERNS if pattern.search(folded)}
 
 
+@text_cache(maxsize=2048, max_chars=500)
 def _without_names(line: str) -> str:
     """Blank organisation names: 'Stowarzyszenie Seniorów …' says nothing about its areas."""
     out = line
@@ -75,7 +80,7 @@ def find_areas(lines: Sequence[str], fields: Sequence[Field], organisation: str 
             folded = fold(sentence)
             clauses = [c for c in _SPLIT.split(sentence) if c.strip()]
             starts_with_org = bool(org_folded) and fold(line).lstrip(" -•*").startswith(
-                org_folded) and bool(re.search(r"\s[–—-]\s", sentence))
+                org_folded) and bool(_DASH.search(sentence))
             if not _ACTIVITY.search(folded) and not starts_with_org:
                 continue
             for clause in clauses:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from mailbot.textutil import text_cache
+
 # Registers someone (first person, or the organisation as the subject).
 REGISTRATION = re.compile(
     r"\bzglasz(?:am|amy|a|aja)\b|\bzapis(?:uje|ujemy|ac sie|alem|alam)\b"
@@ -119,9 +121,12 @@ def _said(pattern: re.Pattern[str], folded: str) -> bool:
     return any(not _ASKED.search(folded, 0, m.start()) for m in pattern.finditer(folded))
 
 
+# Both are asked of the same sentences by several extractors.
+@text_cache(maxsize=4096, max_chars=1000)
 def registration_cue(folded: str) -> bool:
     return _said(REGISTRATION, folded)
 
 
+@text_cache(maxsize=4096, max_chars=1000)
 def self_cue(folded: str) -> bool:
     return _said(SELF, folded)

@@ -10,6 +10,7 @@ from mailbot.extract.firstnames import COMMON
 from mailbot.extract.morph import Reading, forms, readings
 from mailbot.extract.surnames import decline_surname
 from mailbot.extract.textprep import fold, has_diacritics, plain
+from mailbot.textutil import text_cache
 
 # Title -> (genders, cases) it implies for the name that follows.
 TITLES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
@@ -152,6 +153,12 @@ def person_display_name(text: str | None) -> str | None:
     """'Jan Kowalski' when a display name or signature line is just a person's name."""
     if not text:
         return None
+    return _display_name(text)
+
+
+# Signature lines and display names are read by the contact, sender and people readers.
+@text_cache(maxsize=4096, max_chars=200)
+def _display_name(text: str) -> str | None:
     words = [w for w in text.replace(",", " ").split() if w]
     while words and _title_key(words[0]) in TITLES | dict.fromkeys(NEUTRAL_TITLES):
         words = words[1:]

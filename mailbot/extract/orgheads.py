@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from mailbot.extract.textprep import fold
+from mailbot.textutil import text_cache
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ def heads(folded: bool = False) -> dict[str, HeadForm]:
     return _build(folded)
 
 
+@text_cache(maxsize=8192, max_chars=60)
 def head_form(word: str) -> HeadForm | None:
     """The head-word reading of a capitalised word ('Fundacji'), else None."""
     if not word[:1].isupper():

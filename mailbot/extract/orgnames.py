@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from mailbot.extract.morph import readings
 from mailbot.extract.orgheads import HeadForm, head_form
 from mailbot.extract.textprep import fold, has_diacritics, plain
+from mailbot.textutil import text_cache
 
 _TOKEN = re.compile(r"[„\"“”«»]|[^\W\d_]+(?:[-'’][^\W\d_]+)*|\d+|[^\w\s]")
 _OPENING = "„“«"
@@ -101,6 +102,12 @@ def _left_adjective(word: str, head: HeadForm) -> str | None:
 
 def mentions(line: str) -> list[Mention]:
     """Organisation names in one line of text."""
+    return list(_mentions(line))
+
+
+# Several extractors look for organisation names in the same lines.
+@text_cache(maxsize=4096, max_chars=500)
+def _mentions(line: str) -> tuple[Mention, ...]:
     tokens = [_Tok(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(line)]
     found: list[Mention] = []
     i = 0
@@ -112,7 +119,7 @@ def mentions(line: str) -> list[Mention]:
             continue
         found.append(mention[0])
         i = mention[1] + 1
-    return found
+    return tuple(found)
 
 
 def _gap(line: str, left: _Tok, right: _Tok) -> str:

@@ -8,6 +8,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from mailbot.extract.textprep import fold
+from mailbot.textutil import text_cache
 
 # The office's own lines (MOWIS, Urząd Miasta Krakowa): they appear in quoted notices and must
 # never become an organisation's contact. The whole 12 616 range belongs to the city office.
@@ -25,6 +26,7 @@ _EXT = re.compile(r"(?i)\b(?:wew|w)\.?\s*(\d{1,5})\b")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})+")
 
 
+@text_cache(maxsize=4096, max_chars=200)
 def normalise_phone(raw: str) -> str | None:
     """E.164 for a Polish (or +CC) number written any common way; None when it is not valid."""
     text = _EXT.sub(r" ext. \1", raw)
@@ -66,6 +68,7 @@ def phones_in(text: str, *, labelled: bool = True) -> list[str]:
     return found
 
 
+@text_cache(maxsize=4096, max_chars=300)
 def normalise_email(raw: str) -> str | None:
     try:
         result = validate_email(raw.strip().strip(".,;:()<>[]"), check_deliverability=False)
