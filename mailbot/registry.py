@@ -5,8 +5,9 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import overload
 
 from mailbot.models import Contact, Organisation, Person
 
@@ -52,8 +53,96 @@ def person_key(name: str | None) -> str:
     return " ".join(sorted(org_key(name).split()))
 
 
+def _match_keys(org: Organisation) -> list[tuple[str, str]]:
+    """What find_match compares, in its order: KRS, NIP, REGON, then the name's key."""
+    keys = [(attr, value) for attr in ("krs", "nip", "regon") if (value := getattr(org, attr))]
+    name = org_key(org.name)
+    if name:
+        keys.append(("name", name))
+    return keys
+
+
+class RegistrationIndex(Sequence[Registration]):
+    """All registrations in id order, with the lookups planning makes for every message.
+
+    find_match and places_taken over a plain list cost one pass over every registration per
+    message, which made a 10,000-message backlog quadratic (bench/bench_backlog.py). The store
+    keeps one of these up to date as it writes; the answers are the same as over the list.
+    """
+
+    def __init__(self, registrations: Iterable[Registration] = ()) -> None:
+        self._by_id: dict[int, Registration] = {}
+        self._ids: dict[tuple[str, str], set[int]] = {}
+        self._taken = 0
+        self._in_order = True
+        for reg in registrations:
+            self.put(reg)
+
+    def put(self, reg: Registration) -> None:
+        """Add a registration, or replace the one with its id."""
+        if reg.id is None:
+            raise ValueError("only a stored registration (with an id) can be indexed")
+        old = self._by_id.get(reg.id)
+        if old is not None:
+            self._forget(old)
+        elif self._by_id and reg.id < next(reversed(self._by_id)):
+            self._in_order = False
+        self._by_id[reg.id] = reg
+        for key in _match_keys(reg.organisation):
+            self._ids.setdefault(key, set()).add(reg.id)
+        if reg.status == "confirmed":
+            self._taken += len(reg.attendees)
+
+    def _forget(self, reg: Registration) -> None:
+        for key in _match_keys(reg.organisation):
+            ids = self._ids.get(key)
+            if ids is not None:
+                ids.discard(reg.id or 0)
+                if not ids:
+                    del self._ids[key]
+        if reg.status == "confirmed":
+            self._taken -= len(reg.attendees)
+
+    def match(self, org: Organisation) -> Registration | None:
+        """find_match's answer: the lowest id sharing the first of org's keys that any shares."""
+        for key in _match_keys(org):
+            ids = self._ids.get(key)
+            if ids:
+                return self._by_id[min(ids)]
+        return None
+
+    def taken(self, exclude: int | None = None) -> int:
+        """places_taken's answer: attendees of confirmed registrations, but `exclude`'s."""
+        skipped = self._by_id.get(exclude) if exclude is not None else None
+        if skipped is not None and skipped.status == "confirmed":
+            return self._taken - len(skipped.attendees)
+        return self._taken
+
+    def _ordered(self) -> list[Registration]:
+        if self._in_order:
+            return list(self._by_id.values())
+        return [self._by_id[i] for i in sorted(self._by_id)]
+
+    def __iter__(self) -> Iterator[Registration]:
+        return iter(self._ordered())
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    @overload
+    def __getitem__(self, index: int) -> Registration: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Registration]: ...
+
+    def __getitem__(self, index: int | slice) -> Registration | Sequence[Registration]:
+        return self._ordered()[index]
+
+
 def find_match(candidates: Sequence[Registration], org: Organisation) -> Registration | None:
     """The registration of the same organisation: by KRS, then NIP, then normalised name."""
+    if isinstance(candidates, RegistrationIndex):
+        return candidates.match(org)
     for attr in ("krs", "nip", "regon"):
         value = getattr(org, attr)
         if value:
@@ -114,6 +203,8 @@ def merge(existing: Registration, org: Organisation, people: Sequence[Person],
 
 
 def places_taken(registrations: Sequence[Registration], exclude: int | None = None) -> int:
+    if isinstance(registrations, RegistrationIndex):
+        return registrations.taken(exclude)
     return sum(len(r.attendees) for r in registrations
                if r.status == "confirmed" and r.id != exclude)
 

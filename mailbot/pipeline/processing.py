@@ -33,7 +33,7 @@ class Processing(PipelineBase):
     # -- process ---------------------------------------------------------------------------
 
     def process(self, report: CycleReport, limit: int = 100000, chunk: int = 64) -> None:
-        """Read waiting messages in worker processes (time-bounded), then commit one by one.
+        """Read waiting messages in worker processes (time-bounded), then commit a chunk at once.
 
         Messages are loaded a chunk at a time, so memory stays flat however long the backlog,
         and the workers read the next chunk while this process commits the current one.
@@ -50,8 +50,13 @@ class Processing(PipelineBase):
                        for m in batches[-1]]
 
         for results in self.readers.read_ahead(jobs()):
-            for message, result in zip(batches.popleft(), results, strict=True):
-                self._commit(report, message, result)
+            # One durable commit per chunk, each message in its own savepoint (apply's nested
+            # transaction): a message that fails rolls back alone. Nothing is sent before this
+            # commit, so a crash inside the chunk only means its messages are read again.
+            with self.store.transaction():
+                for message, result in zip(batches.popleft(), results, strict=True):
+                    self._commit(report, message, result)
+            failpoints.reached("after_process_commit")
 
     def _readable(self, report: CycleReport, ids: list[int]) -> list[StoredMessage]:
         readable = []
@@ -149,8 +154,9 @@ class Processing(PipelineBase):
                 *decision.reasons, "bez automatycznej odpowiedzi: zwrot naszej własnej odpowiedzi"))
         held = not bounced and self.held_by_breaker(reading, message, decision)
         with self.store.transaction() as db:
-            plan = plan_message(message.id, reading.extraction, decision, self.store.registrations(),
-                                self.store.waiting_order(), capacity, source=source)
+            plan = plan_message(message.id, reading.extraction, decision,
+                                self.store.registration_index(), self.store.waiting_order(),
+                                capacity, source=source)
             registration_id = None
             saved: dict[int | None, int] = {}
             for write in plan.writes:
@@ -178,7 +184,8 @@ class Processing(PipelineBase):
                                         + (f" ({failed})" if failed else ""))
             self.store_outcome(db, message, reading, decision, plan, registration_id, now,
                                held=held)
-        failpoints.reached("after_process_commit")
+        if not self.store.in_transaction():
+            failpoints.reached("after_process_commit")
         return Outcome(str(decision.action), queued)
 
     def held_by_breaker(self, reading: Reading, message: StoredMessage,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from mailbot.errors import StoreError
-from mailbot.registry import Registration
+from mailbot.errors import NotFoundError, StoreError
+from mailbot.registry import RegistrationIndex
 from mailbot.schema import migrations
 
 # States a message moves through; `received` is the only one the processor picks up.
@@ -52,7 +52,7 @@ class StoreBase:
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the database {path}: {exc}") from exc
         # All registrations by id, as committed (see _all_registrations); None = not loaded.
-        self._regs: dict[int, Registration] | None = None
+        self._regs: RegistrationIndex | None = None
         self._regs_version = -1
 
     def close(self) -> None:
@@ -72,6 +72,10 @@ class StoreBase:
             self._regs = None
             raise
 
+    def in_transaction(self) -> bool:
+        """True inside an open transaction (a nested one only makes a savepoint)."""
+        return bool(self.db.conn.in_transaction)
+
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         return list(self.db.query(sql, params))
 
@@ -81,10 +85,33 @@ class StoreBase:
 
 
 def _pk(value: Any) -> int:
-    """sqlite-utils' last_pk of an insert into a table with an integer primary key."""
+    """The rowid of an insert into a table with an integer primary key."""
     if value is None:
         raise StoreError("insert returned no row id")
     return int(value)
+
+
+def insert_row(db: Database, table: str, values: Mapping[str, Any]) -> int:
+    """INSERT one row by plain SQL; returns its rowid.
+
+    sqlite-utils' table.insert asks sqlite_master and PRAGMA table_info on every call and wraps
+    each row in a savepoint: most of the processing transaction's statements in a backlog
+    (bench/bench_backlog.py). Table and column names are our own constants, never mail text.
+    """
+    columns = ", ".join(f'"{name}"' for name in values)
+    marks = ", ".join("?" for _ in values)
+    cursor = db.execute(f'insert into "{table}" ({columns}) values ({marks})', list(values.values()))
+    return _pk(cursor.lastrowid)
+
+
+def update_row(db: Database, table: str, key: tuple[str, Any], values: Mapping[str, Any]) -> None:
+    """UPDATE one row by its key column by plain SQL; NotFoundError when no row has that key."""
+    column, value = key
+    assignments = ", ".join(f'"{name}" = ?' for name in values)
+    cursor = db.execute(f'update "{table}" set {assignments} where "{column}" = ?',
+                        [*values.values(), value])
+    if cursor.rowcount == 0:
+        raise NotFoundError(f"no {table} row with {column} {value!r}")
 
 
 def _aware(text: str) -> datetime:

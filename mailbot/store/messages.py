@@ -11,7 +11,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from mailbot.errors import NotFoundError
-from mailbot.store.base import StoreBase, _pk, dumps, from_iso, iso
+from mailbot.store.base import StoreBase, dumps, from_iso, insert_row, iso, update_row
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,12 @@ class MessageStore(StoreBase):
         with self.transaction() as db:
             if state is None:
                 backlog = 0 if answer_backlog else highest_uid
-                db.table("sync_state").insert({
+                insert_row(db, "sync_state", {
                     "mailbox": mailbox, "uidvalidity": uidvalidity, "last_uid": 0,
                     "backlog_max_uid": backlog, "first_seen_at": iso(now),
                 })
             elif state.uidvalidity != uidvalidity:
-                db.table("sync_state").update(mailbox, {
+                update_row(db, "sync_state", ("mailbox", mailbox), {
                     "uidvalidity": uidvalidity, "last_uid": 0, "backlog_max_uid": 0,
                     "last_error": f"UIDVALIDITY changed from {state.uidvalidity}: rescanned",
                 })
@@ -75,8 +75,8 @@ class MessageStore(StoreBase):
         if error is None:
             values["last_poll_ok_at"] = iso(now)
         with self.transaction() as db:
-            if db.table("sync_state").count_where("mailbox = ?", [mailbox]):
-                db.table("sync_state").update(mailbox, values)
+            if db.execute("select 1 from sync_state where mailbox = ?", [mailbox]).fetchone():
+                update_row(db, "sync_state", ("mailbox", mailbox), values)
 
     def store_batch(self, mailbox: str, uidvalidity: int,
                     batch: Sequence[tuple[int, bytes, datetime | None]],
@@ -94,17 +94,17 @@ class MessageStore(StoreBase):
                 digest = hashlib.sha256(raw).hexdigest()
                 known = db.execute("select id from messages where sha256 = ?", [digest]).fetchone()
                 if known:
-                    db.table("messages").update(known[0], {"mailbox": mailbox,
-                                                     "uidvalidity": uidvalidity, "uid": uid})
+                    update_row(db, "messages", ("id", known[0]), {
+                        "mailbox": mailbox, "uidvalidity": uidvalidity, "uid": uid})
                     out.append((known[0], False))
                     continue
-                row_id = db.table("messages").insert({
+                row_id = insert_row(db, "messages", {
                     "mailbox": mailbox, "uidvalidity": uidvalidity, "uid": uid,
                     "sha256": digest, "size": len(raw), "raw": raw,
                     "internaldate": iso(internaldate), "stored_at": iso(now),
                     "backlog": int(uid <= backlog_max_uid), "state": "received",
-                }).last_pk
-                out.append((_pk(row_id), True))
+                })
+                out.append((row_id, True))
             if batch and advance:
                 self._advance(db, mailbox, max(uid for uid, _, _ in batch))
         return out
@@ -150,12 +150,12 @@ class MessageStore(StoreBase):
 
     def update_message(self, message_id: int, values: dict[str, Any]) -> None:
         """Update a message row; call inside the processing transaction."""
-        self.db.table("messages").update(message_id, values)
+        update_row(self.db, "messages", ("id", message_id), values)
 
     def park(self, message_id: int, reason: str, now: datetime) -> None:
         """A message that tripped a limit: kept as it came, waiting for a person."""
         with self.transaction() as db:
-            db.table("messages").update(message_id, {
+            update_row(db, "messages", ("id", message_id), {
                 "state": "review", "action": "review", "kind": "other", "answer": 0,
                 "reasons": dumps([reason]), "processed_at": iso(now)})
 

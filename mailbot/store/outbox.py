@@ -10,7 +10,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from mailbot.errors import NotFoundError
-from mailbot.store.base import StoreBase, _pk, iso
+from mailbot.store.base import StoreBase, insert_row, iso, update_row
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,12 @@ class OutboxStore(StoreBase):
         """Queue an answer inside the caller's transaction; an existing key is left alone."""
         if db.execute("select 1 from outbox where key = ?", [key]).fetchone():
             return None
-        return _pk(db.table("outbox").insert({
+        return insert_row(db, "outbox", {
             "key": key, "message_id": message_id, "registration_id": registration_id,
             "kind": kind, "to_addr": to_addr, "subject": subject,
             "header_message_id": header_message_id, "data": data, "state": state,
             "next_attempt_at": iso(now), "created_at": iso(now), "updated_at": iso(now),
-        }).last_pk)
+        })
 
     def recover_outbox(self, now: datetime) -> tuple[int, int]:
         """After a crash: `sending` never reached DATA (safe to retry); `data_in_flight` may
@@ -79,7 +79,7 @@ class OutboxStore(StoreBase):
         if state == "sent":
             values["sent_at"] = iso(now)
         with self.transaction() as db:
-            db.table("outbox").update(outbox_id, values)
+            update_row(db, "outbox", ("id", outbox_id), values)
 
     def outbox_row(self, outbox_id: int) -> dict[str, Any]:
         rows = self.query("select * from outbox where id = ?", [outbox_id])

@@ -11,8 +11,8 @@ from sqlite_utils import Database
 
 from mailbot.errors import NotFoundError
 from mailbot.models import Contact, Organisation, Person
-from mailbot.registry import Registration, org_key
-from mailbot.store.base import StoreBase, _pk, dumps, iso
+from mailbot.registry import Registration, RegistrationIndex, org_key
+from mailbot.store.base import StoreBase, dumps, insert_row, iso, update_row
 
 
 class RegistrationStore(StoreBase):
@@ -22,19 +22,21 @@ class RegistrationStore(StoreBase):
 
     def registrations(self, where: str = "1 = 1", params: Sequence[Any] = ()) -> list[Registration]:
         if where == "1 = 1" and not params:
-            return self._all_registrations()
+            return list(self.registration_index())
         return self._load_registrations(where, params)
 
-    def _all_registrations(self) -> list[Registration]:
+    def registration_index(self) -> RegistrationIndex:
+        """Every registration as committed (or written in the open transaction), indexed for
+        planning; the store updates it in place, so use it at once and do not keep it."""
         # Every processed message is planned against all registrations; reading them all per
         # message made a backlog quadratic (bench/bench_backlog.py). Our own writes update the
         # cache in save_registration; a commit by another connection (a staff command) changes
         # PRAGMA data_version, and then everything is read again.
         version = int(self.db.execute("pragma data_version").fetchone()[0])
         if self._regs is None or version != self._regs_version:
-            self._regs = {r.id or 0: r for r in self._load_registrations("1 = 1", ())}
+            self._regs = RegistrationIndex(self._load_registrations("1 = 1", ()))
             self._regs_version = version
-        return list(self._regs.values())
+        return self._regs
 
     def _load_registrations(self, where: str, params: Sequence[Any]) -> list[Registration]:
         rows = self.query(f"select * from registrations where {where} order by id", params)
@@ -77,21 +79,21 @@ class RegistrationStore(StoreBase):
         if reg.id is None:
             values.update({"created_at": iso(now), "first_message_id": message_id,
                            "received_at": iso(received_at or now)})
-            reg_id = _pk(db.table("registrations").insert(values).last_pk)
+            reg_id = insert_row(db, "registrations", values)
         else:
             reg_id = reg.id
-            db.table("registrations").update(reg_id, values)
+            update_row(db, "registrations", ("id", reg_id), values)
             db.execute("delete from attendees where registration_id = ?", [reg_id])
         for person in reg.attendees:
-            db.table("attendees").insert({"registration_id": reg_id, "name": person.name,
-                                    "role": person.role, "email": person.email,
-                                    "phone": person.phone, "added_at": iso(now)})
-        db.table("history").insert({"registration_id": reg_id, "message_id": message_id,
-                              "actor": actor, "action": action, "detail": dumps(list(detail)),
-                              "at": iso(now)})
+            insert_row(db, "attendees", {"registration_id": reg_id, "name": person.name,
+                                         "role": person.role, "email": person.email,
+                                         "phone": person.phone, "added_at": iso(now)})
+        insert_row(db, "history", {"registration_id": reg_id, "message_id": message_id,
+                                   "actor": actor, "action": action,
+                                   "detail": dumps(list(detail)), "at": iso(now)})
         if self._regs is not None:
             # Exactly as a fresh read would give it; dropped again if the transaction rolls back.
-            self._regs[reg_id] = self._load_registrations("id = ?", [reg_id])[0]
+            self._regs.put(self._load_registrations("id = ?", [reg_id])[0])
         return reg_id
 
     def waiting_order(self) -> list[int]:
