@@ -83,23 +83,43 @@ def _key_kind(content: str) -> str | None:
     return _KEY_KIND.get(match.group(1).lower())
 
 
-def _header_block_end(lines: list[str], start: int) -> int | None:
+@dataclass(frozen=True)
+class _Lines:
+    """The body's lines with each one's quote depth, unquoted content and header-key kind.
+
+    Computed once per line: the boundary tests look at the same lines many times.
+    """
+
+    raw: list[str]
+    depth: list[int]
+    content: list[str]
+    kind: list[str | None]
+
+    @classmethod
+    def of(cls, raw: list[str]) -> _Lines:
+        unquoted = [_unquote(line) for line in raw]
+        content = [c for _, c in unquoted]
+        return cls(raw, [d for d, _ in unquoted], content, [_key_kind(c) for c in content])
+
+
+def _header_block_end(lines: _Lines, start: int) -> int | None:
     """End (exclusive) of an Outlook-style header block starting at `start`, else None."""
-    if _key_kind(_unquote(lines[start])[1]) != "from":
+    if lines.kind[start] != "from":
         return None
+    count = len(lines.raw)
     kinds = {"from"}
     end = start + 1
     slack = 2
     j = start + 1
-    while j < len(lines) and j < start + 12:
-        content = _unquote(lines[j])[1]
-        kind = _key_kind(content)
+    while j < count and j < start + 12:
+        content = lines.content[j]
+        kind = lines.kind[j]
         if kind is not None:
             kinds.add(kind)
             end = j + 1
         elif not content or slack == 0:
             # A blank line ends the block unless another header line follows it directly.
-            if content or j + 1 >= len(lines) or _key_kind(_unquote(lines[j + 1])[1]) is None:
+            if content or j + 1 >= count or lines.kind[j + 1] is None:
                 break
         else:
             # A wrapped recipient list or subject continues the previous header line.
@@ -110,20 +130,20 @@ def _header_block_end(lines: list[str], start: int) -> int | None:
     return None
 
 
-def _attribution_end(lines: list[str], i: int) -> int | None:
+def _attribution_end(lines: _Lines, i: int) -> int | None:
     """End (exclusive) of a reply attribution starting at line i (one to three lines)."""
-    first = _unquote(lines[i])[1]
+    first = lines.content[i]
     if not first or len(first) > 300:
         return None
     for size in (1, 2):
-        joined = " ".join(_unquote(x)[1] for x in lines[i:i + size])
+        joined = " ".join(lines.content[i:i + size])
         if (_APPLE_PL.match(joined) and _DATE_OR_TIME.search(joined)
                 and (size == 1 or not _APPLE_PL.match(first))):
             return i + size
     for size in (1, 2, 3):
-        if i + size > len(lines):
+        if i + size > len(lines.raw):
             return None
-        last = _unquote(lines[i + size - 1])[1]
+        last = lines.content[i + size - 1]
         if size > 1:
             # Only a wrapped attribution: the later line alone must not be one itself.
             if not last or _is_attribution(last):
@@ -131,7 +151,7 @@ def _attribution_end(lines: list[str], i: int) -> int | None:
             if not (_START.match(first) or _WEEKDAY_START.match(first)):
                 return None
         if _WROTE.search(last):
-            joined = " ".join(_unquote(x)[1] for x in lines[i:i + size])
+            joined = " ".join(lines.content[i:i + size])
             if len(joined) <= 400 and _is_attribution(joined):
                 return i + size
             return None
@@ -149,20 +169,20 @@ def _is_attribution(text: str) -> bool:
     return dated and (has_address or bool(_WEEKDAY_START.match(text)))
 
 
-def _next_nonblank(lines: list[str], i: int) -> int:
-    while i < len(lines) and not lines[i].strip():
+def _next_nonblank(lines: _Lines, i: int) -> int:
+    while i < len(lines.raw) and not lines.raw[i].strip():
         i += 1
     return i
 
 
-def _reply_boundary(lines: list[str], i: int) -> int | None:
+def _reply_boundary(lines: _Lines, i: int) -> int | None:
     """If an ambiguous reply/forward boundary starts at i, the index where its header begins."""
-    content = _unquote(lines[i])[1]
+    content = lines.content[i]
     if _REPLY_SEP.match(content):
         return i + 1
     if _UNDERSCORES.match(content):
         nxt = _next_nonblank(lines, i + 1)
-        if nxt < len(lines) and _header_block_end(lines, nxt) is not None:
+        if nxt < len(lines.raw) and _header_block_end(lines, nxt) is not None:
             return nxt
         return None
     if _header_block_end(lines, i) is not None:
@@ -170,15 +190,15 @@ def _reply_boundary(lines: list[str], i: int) -> int | None:
     return None
 
 
-def _forward_header_end(lines: list[str], i: int) -> int:
+def _forward_header_end(lines: _Lines, i: int) -> int:
     """Skip (keep) the forwarded message's own header block after a forward separator."""
     start = _next_nonblank(lines, i)
-    if start < len(lines):
+    if start < len(lines.raw):
         end = _header_block_end(lines, start)
         if end is not None:
             return end
     j = start
-    while j < len(lines) and _key_kind(_unquote(lines[j])[1]) is not None:
+    while j < len(lines.raw) and lines.kind[j] is not None:
         j += 1
     return j if j > start else i
 
@@ -186,35 +206,36 @@ def _forward_header_end(lines: list[str], i: int) -> int:
 def split_quotes(body: str, subject: str = "") -> Split:
     """Split `body` into the sender's own text (with forwarded messages) and the quote."""
     lines = body.split("\n")
+    info = _Lines.of(lines)
     forward_subject = bool(_FORWARD_SUBJECT.match(subject))
     text: list[str] = []
     quoted: list[str] = []
     i = 0
     while i < len(lines):
         line = lines[i]
-        depth, content = _unquote(line)
+        depth, content = info.depth[i], info.content[i]
         if depth == 0 and _FORWARD_SEP.match(content):
-            end = _forward_header_end(lines, i + 1)
+            end = _forward_header_end(info, i + 1)
             text.extend(lines[i + 1:end])
             i = end
             continue
         if depth == 0 and _RETURNED_SEP.match(content):
             quoted.extend(lines[i:])
             break
-        header_at = _reply_boundary(lines, i) if depth == 0 else None
+        header_at = _reply_boundary(info, i) if depth == 0 else None
         if header_at is not None:
             nothing_above = not any(x.strip() for x in text)
             if forward_subject or nothing_above:
-                end = _forward_header_end(lines, header_at)
+                end = _forward_header_end(info, header_at)
                 text.extend(lines[header_at:end])
                 i = max(end, i + 1)
                 continue
             quoted.extend(lines[i:])
             break
-        attribution = _attribution_end(lines, i) if depth == 0 else None
+        attribution = _attribution_end(info, i) if depth == 0 else None
         if attribution is not None:
-            nxt = _next_nonblank(lines, attribution)
-            if nxt < len(lines) and _unquote(lines[nxt])[0] > 0:
+            nxt = _next_nonblank(info, attribution)
+            if nxt < len(lines) and info.depth[nxt] > 0:
                 quoted.extend(lines[i:attribution])
                 i = attribution
                 continue
