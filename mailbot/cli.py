@@ -176,6 +176,7 @@ def run(ctx: click.Context, once: bool, answer_backlog: bool) -> None:
         pipeline = make_pipeline(settings, store)
         pipeline.recover()
         if once:
+            pipeline.readers.warm_in_background()
             report = pipeline.cycle()
             pipeline.close()
             print_report(report)

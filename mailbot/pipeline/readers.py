@@ -106,10 +106,17 @@ class ReaderPool:
         self.reader = reader or _read
         self.workers = workers or max(1, min(2, os.cpu_count() or 1))
         self._pool: ProcessPoolExecutor | None = None
+        # warm_in_background() may create the pool from another thread while polling runs.
+        self._lock = threading.Lock()
+        self._warming: threading.Thread | None = None
         # (read end for the workers, write end kept here): EOF tells a worker we are gone.
         self._lifeline: tuple[Connection, Connection] | None = None
 
     def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            return self._create()
+
+    def _create(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # forkserver: the worker runs threads (scheduler, IDLE); fork from threads is unsafe.
             context = get_context("forkserver")
@@ -137,6 +144,21 @@ class ReaderPool:
         pool = self._executor()
         for _ in range(self.workers):
             pool.submit(_noop)
+
+    def warm_in_background(self) -> threading.Thread:
+        """warm() in a thread: the forkserver loads the dictionary while the inbox is polled
+        (about a second at the start of `run --once`, bench/bench_backlog.py)."""
+        thread = threading.Thread(target=self._warm_quietly, name="mailbot-readers-warm",
+                                  daemon=True)
+        self._warming = thread
+        thread.start()
+        return thread
+
+    def _warm_quietly(self) -> None:
+        try:
+            self.warm()
+        except Exception:  # process() starts the pool itself and reports what fails
+            log.warning("starting the reader processes failed", exc_info=True)
 
     def read_ahead(self, chunks: Iterable[Sequence[ReadJob]]) -> Iterator[list[ReadResult]]:
         """The results of each chunk in turn, the next chunk being read while the caller
@@ -215,6 +237,10 @@ class ReaderPool:
         return [r if r is not None else ReadResult(None, "not read") for r in results]
 
     def close(self) -> None:
+        # A pool still being started must not come to life after this close.
+        warming, self._warming = self._warming, None
+        if warming is not None:
+            warming.join()
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
