@@ -223,7 +223,7 @@ class Renderer:
                   recipients: tuple[str, ...]) -> bytes:
         try:
             data = serialise(headers, text, html, parts)
-        except (ValueError, TypeError, UnicodeError) as exc:
+        except (ValueError, TypeError) as exc:
             raise RenderError(f"cannot build the message: {exc}") from exc
         expected: dict[str, str | None] = {}
         for name, value in headers:
