@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mailbot.extract.textprep import fold
+from mailbot.textutil import text_cache
 
 # Folded field labels -> the field they fill.
 _KEYS: dict[str, str] = {
@@ -34,6 +35,8 @@ _KEYS: dict[str, str] = {
 _FIELD = re.compile(r"^[ \t]*(?:\d{1,2}[.)][ \t]*)?([^\W\d][\w .,/()-]{0,60}?)"
                     r"(?:[ \t]*(?::|\|)|[ \t]{2,}|\t)[ \t]*(.*)$")
 _CELL_SPLIT = re.compile(r"\S+(?: \S+)*")
+_INNER_SPACE = re.compile(r"(?<=\S) (?=\S)")
+_NON_SPACE = re.compile(r"\S+")
 
 
 # Words that say whose field it is: "Imię i nazwisko uczestnika/uczestniczki", "Telefon osoby
@@ -57,6 +60,7 @@ class Field:
     value: str
 
 
+@text_cache(maxsize=4096, max_chars=200)
 def field_key(label: str) -> str | None:
     """The field a label fills ('Imię i nazwisko uczestnika' -> 'name'), None when unknown."""
     folded = " ".join(fold(label).strip(" .:").split())
@@ -99,9 +103,9 @@ def _cells(line: str) -> list[tuple[int, str]]:
             cells.append((position, part.strip()))
             position += len(part) + 1
         return cells
-    spaced = re.sub(r"(?<=\S) (?=\S)", "\x00", line)
+    spaced = _INNER_SPACE.sub("\x00", line)
     return [(m.start(), m.group(0).replace("\x00", " "))
-            for m in re.finditer(r"\S+", spaced)]
+            for m in _NON_SPACE.finditer(spaced)]
 
 
 @dataclass(frozen=True)

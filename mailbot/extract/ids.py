@@ -10,6 +10,8 @@ from stdnum.pl import regon as stdregon
 
 from mailbot.models import FieldNote
 
+_NON_DIGIT = re.compile(r"[^\d]")
+_PL_PREFIX = re.compile(r"(?i)^\s*PL")
 _SEP = r"[ \t]*(?:nr\.?|numer)?[ \t]*[:|.\-–]?[ \t]*"
 _KRS = re.compile(r"(?<![\w])KRS" + _SEP + r"(\d(?:[ \t\-]?\d){0,11})(?![\d])", re.I)
 _NIP = re.compile(r"(?<![\w])NIP" + _SEP + r"((?:PL)?[ \t]?\d(?:[ \t\-]?\d){8,12})(?![\d])", re.I)
@@ -25,7 +27,7 @@ class Ids:
 
 
 def compact(raw: str) -> str:
-    return re.sub(r"[^\d]", "", raw)
+    return _NON_DIGIT.sub("", raw)
 
 
 def normalise_krs(raw: str) -> str | None:
@@ -37,7 +39,7 @@ def normalise_krs(raw: str) -> str | None:
 
 
 def normalise_nip(raw: str) -> str | None:
-    value = re.sub(r"(?i)^\s*PL", "", raw)
+    value = _PL_PREFIX.sub("", raw)
     value = compact(value)
     return value if len(value) == 10 and stdnip.is_valid(value) else None
 

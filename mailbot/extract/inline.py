@@ -14,6 +14,17 @@ from mailbot.extract.phones import emails_in, is_office_phone, normalise_phone, 
 from mailbot.extract.roles import feminine_only, is_possessive, is_role_word, normalise_role
 from mailbot.extract.textprep import fold
 
+# Compiled once (they run for every sentence and list item).
+_PARENTHESIS = re.compile(r"\s*\(([^()]{1,200})\)")
+_ROLE_SEGMENTS = re.compile(r",|;|\boraz\b|\s[–—-]\s")
+_LEAD_PUNCT = re.compile(r"^\s*[–—:,-]\s*")
+_PUNCT_FIRST = re.compile(r"\s*[–—:,-]")
+_CONTACT_START = re.compile(r"[\d@+(]")
+_HEAD_END = re.compile(r",|;|\)|\boraz\b|\bi\b")
+_TRAILING_TITLE = re.compile(r"(?i)\b(?:pan[a-ząę]*|p\.|dr|hab\.|mgr|inż\.)\s*$")
+_NAME_GROUPS = re.compile(r"[,;()]|\b(?:oraz|i|a także)\b|\s[–—-]\s")
+_ROLE_PARTS = re.compile(r",|;|\(|\)|\boraz\b|\bi\b|\ba także\b|\s[–—-]\s")
+
 
 @dataclass(frozen=True)
 class Rec:
@@ -57,7 +68,7 @@ def _clauses(sentence: str) -> list[tuple[int, int]]:
 
 
 def _parenthesis(after: str) -> str | None:
-    match = re.match(r"\s*\(([^()]{1,200})\)", after)
+    match = _PARENTHESIS.match(after)
     return match.group(1) if match else None
 
 
@@ -65,7 +76,7 @@ _BARE_NUMBER = re.compile(r"(?<![\w+])(?:\+|00)?[\d(][\d \-()]{7,18}\d(?![\d])")
 
 
 def _role_from(text: str, strict: bool) -> str | None:
-    for segment in re.split(r",|;|\boraz\b|\s[–—-]\s", text):
+    for segment in _ROLE_SEGMENTS.split(text):
         role = normalise_role(segment.strip(" ()"), strict=strict)
         if role:
             return role
@@ -82,16 +93,16 @@ def details(after: str, *, in_list: bool, office: frozenset[str]) -> tuple[str |
         role = _role_from(inner, strict=not in_list)
         scope = inner if not in_list else after
     else:
-        stripped = re.sub(r"^\s*[–—:,-]\s*", "", after) if re.match(r"\s*[–—:,-]", after) else ""
+        stripped = _LEAD_PUNCT.sub("", after) if _PUNCT_FIRST.match(after) else ""
         if in_list:
             scope = after
             role = _role_from(stripped, strict=False) if stripped else None
             if role is None and not stripped:
                 # A row of a table read as plain text: "Anna Hajduk Prezes Zarządu 12 307 …".
-                lead = re.split(r"[\d@+(]", after, maxsplit=1)[0]
+                lead = _CONTACT_START.split(after, maxsplit=1)[0]
                 role = normalise_role(lead) if lead.strip() else None
         else:
-            head = re.split(r",|;|\)|\boraz\b|\bi\b", stripped)[0] if stripped else ""
+            head = _HEAD_END.split(stripped)[0] if stripped else ""
             role = normalise_role(head) if head else None
             scope = head
     emails = emails_in(scope, office)
@@ -119,10 +130,10 @@ def _excluded(sentence: str, mention: PersonMention,
 
 def _role_before(text: str) -> str | None:
     """A role written just before the name: 'prezesa zarządu Jana Kowalskiego', 'Skarbnik: …'."""
-    words = re.sub(r"(?i)\b(?:pan[a-ząę]*|p\.|dr|hab\.|mgr|inż\.)\s*$", "", text.strip(" :–—-"))
+    words = _TRAILING_TITLE.sub("", text.strip(" :–—-"))
     # Only what touches the name: in "Jana Nowaka, naszego skarbnika, oraz Annę Lis" the role
     # before "oraz" belongs to Jan, not to Anna.
-    words = re.split(r"[,;()]|\b(?:oraz|i|a także)\b|\s[–—-]\s", words)[-1]
+    words = _NAME_GROUPS.split(words)[-1]
     words_list = words.split()[-3:]
     for i in range(len(words_list)):
         if is_role_word(words_list[i]):
@@ -253,7 +264,7 @@ def possessive_roles(sentence: str) -> list[Rec]:
 def role_only(sentence: str) -> list[Rec]:
     """'udział dwóch osób (prezes zarządu oraz koordynator wolontariuszy)': people without names."""
     out: list[Rec] = []
-    for part in re.split(r",|;|\(|\)|\boraz\b|\bi\b|\ba także\b|\s[–—-]\s", sentence):
+    for part in _ROLE_PARTS.split(sentence):
         words = part.split()
         for i, word in enumerate(words):
             if is_role_word(word) and not (i and words[i - 1].lower() == "jako"):

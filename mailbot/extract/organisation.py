@@ -13,6 +13,7 @@ from mailbot.extract.textprep import QUOTES, fold
 # Never the office, the conference or the notice's own names.
 _EXCLUDED = re.compile(r"urzad miast|urzedu miast|mowis|wspolnie dla krakowa|gmina miejsk|"
                        r"wydzial|konferencj", re.I)
+_ADDRESS_AFTER = re.compile(r",\s*(?:ul\.|al\.|os\.|pl\.|\d{2}-\d{3})")
 _BEFORE_STRONG = re.compile(r"(?:w imieniu|z ramienia|reprezentuj\w*|przedstawiciel\w*|nasz\w*|"
                             r"czlonk\w*|jestem z|jestesmy z)\s*[„\"“]?\s*$")
 _BEFORE_FROM = re.compile(r"(?:^|\s)(?:z|ze|od)\s*[„\"“]?\s*$")
@@ -34,7 +35,7 @@ class OrgGuess:
 def clean_name(value: str) -> str | None:
     """Strip quotes that wrap the whole name, trailing punctuation and an address after a comma."""
     text = " ".join(value.split()).strip(" ,;:.–-")
-    text = re.split(r",\s*(?:ul\.|al\.|os\.|pl\.|\d{2}-\d{3})", text)[0].strip()
+    text = _ADDRESS_AFTER.split(text)[0].strip()
     if len(text) >= 2 and text[0] in QUOTES and text[-1] in QUOTES \
             and not any(q in text[1:-1] for q in QUOTES):
         text = text[1:-1].strip()

@@ -20,6 +20,7 @@ from mailbot.extract.roles import is_role_word
 from mailbot.extract.textprep import fold
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_INITIAL_SURNAME = re.compile(r"\s*([A-ZĄĆĘŁŃÓŚŹŻ])\.\s*([A-ZĄĆĘŁŃÓŚŹŻ][\w-]+)\s*")
 # Capitalised words that are never surnames after a first name.
 _NOT_SURNAME = frozenset({"zarzadu", "zarzad", "prezes", "fundacji", "fundacja", "krakow",
                           "krakowa", "dzien", "dobry", "pozdrawiam", "tel", "telefon", "kom",
@@ -134,5 +135,5 @@ def _unknown_with_title(tokens: Sequence[str], title: str) -> NameReading | None
 
 def initial_surname(line: str) -> tuple[str, str] | None:
     """'R. Kania' -> ('R', 'Kania'): a signature with an initial."""
-    match = re.fullmatch(r"\s*([A-ZĄĆĘŁŃÓŚŹŻ])\.\s*([A-ZĄĆĘŁŃÓŚŹŻ][\w-]+)\s*", line)
+    match = _INITIAL_SURNAME.fullmatch(line)
     return (match.group(1), match.group(2)) if match else None

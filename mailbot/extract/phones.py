@@ -24,14 +24,16 @@ _NUMBER = r"(\+?[ \t]?\(?(?:\+|00)?[ \t]?\d[\d \t\-().\/]{5,22}\d)"
 _LABELLED = re.compile(r"(?i)(?<![\w])" + _LABEL + r"[ \t]*[:.]?[ \t]*(?:nr\.?[ \t]*)?" + _NUMBER)
 _EXT = re.compile(r"(?i)\b(?:wew|w)\.?\s*(\d{1,5})\b")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})+")
+_EXT_MARK = re.compile(r"(?i)\bext\.")
+_NON_DIGIT = re.compile(r"\D")
 
 
 @text_cache(maxsize=4096, max_chars=200)
 def normalise_phone(raw: str) -> str | None:
     """E.164 for a Polish (or +CC) number written any common way; None when it is not valid."""
     text = _EXT.sub(r" ext. \1", raw)
-    main = re.split(r"(?i)\bext\.", text)[0]
-    digits = re.sub(r"\D", "", main)
+    main = _EXT_MARK.split(text)[0]
+    digits = _NON_DIGIT.sub("", main)
     international = main.strip().startswith(("+", "00"))
     if main.strip().startswith("00"):
         digits = digits[2:]

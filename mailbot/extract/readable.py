@@ -6,15 +6,20 @@ import re
 
 from mailbot.extract.textprep import Doc
 from mailbot.models import ParsedMail
+from mailbot.textutil import text_cache
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # Letters a Polish office reads: ASCII, Polish and common Western European accented letters.
 _LATIN_OK = frozenset("ąćęłńóśźżĄĆĘŁŃÓŚŹŻáàâäãåçéèêëíìîïñòôöõøúùûüýÿßæÁÀÂÄÃÅÇÉÈÊËÍÌÎÏÑÒÔÖÕØÚÙÛÜÝÆ")
+# Any character that is neither ASCII nor one of those letters.
+_FOREIGN = re.compile("[^\x00-\x7f" + "".join(sorted(_LATIN_OK)) + "]")
 
 
+# Every word of the text is judged; the same words recur.
+@text_cache(maxsize=8192, max_chars=40)
 def _odd(word: str) -> bool:
     """A word a person cannot read: foreign-script or mojibake letters, or case flips inside."""
-    if any(not ch.isascii() and ch not in _LATIN_OK for ch in word):
+    if _FOREIGN.search(word):
         return True
     inner = word[1:]
     return any(ch.isupper() for ch in inner) and any(ch.islower() for ch in inner) \

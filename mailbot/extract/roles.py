@@ -25,6 +25,7 @@ _ROLE_HEADS = (
 _NOT_ROLE = re.compile(r"^(?:tel|telefon|kom|fax|faks|e-?mail|mail|ul|al|os|www|http|nip|krs|"
                        r"regon|adres|kontakt|nr)\b", re.I)
 _OBLIQUE = frozenset({"gen", "acc", "dat", "inst", "loc"})
+_DIGIT_OR_AT = re.compile(r"[\d@]")
 # "naszej koordynatorki", "mojego zastępcy": the pronoun is not part of the function.
 _POSSESSIVE = re.compile(r"^(?:nasz|wasz|moj|swoj)(?:a|e|ego|ej|emu|ym|ych|ymi)?$")
 
@@ -91,7 +92,7 @@ def normalise_role(raw: str | None, *, strict: bool = True) -> str | None:
     if not raw:
         return None
     text = " ".join(raw.replace("\u00a0", " ").split()).strip(" ,.;:–—-()")
-    if not text or len(text) > 80 or re.search(r"[\d@]", text) or _NOT_ROLE.match(text):
+    if not text or len(text) > 80 or _DIGIT_OR_AT.search(text) or _NOT_ROLE.match(text):
         return None
     words = text.split()
     if len(words) > 1 and is_possessive(words[0]):

@@ -31,6 +31,7 @@ _NAME_END = re.compile(r"[,|;]|\s+[–—-]\s+|\s+(?=(?:tel|telefon|kom|gsm|mob|
                        r"|[\w.+-]+@)", re.I)
 _CONTACT_LINE = re.compile(r"(?i)kontakt\s+do\s+mnie|m[oó]j\s+(?:nr|numer|telefon)|"
                            r"telefon\s+kontaktowy|tel\.\s*kontaktowy|kontakt\s*:")
+_BLOCK_PARTS = re.compile(r"[,|;]|\s[–—-]\s")
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def read_signature(lines: Sequence[str], display_person: str | None) -> Signatur
     index, name, reason = chosen
     # What follows the name on its own line ("Ewa Kot | GSM: 600 700 800") belongs to the block.
     rest = _NAME_END.split(lines[index].strip(), maxsplit=1)[1:]
-    parts = re.split(r"[,|;]|\s[–—-]\s", rest[0]) if rest else []
+    parts = _BLOCK_PARTS.split(rest[0]) if rest else []
     block = tuple(p.strip() for p in parts if p.strip()) + _block(lines, index + 1)
     role = next((r for line in block[:3] if (r := normalise_role(line))), None)
     phone = _first_phone(block)
