@@ -22,15 +22,25 @@ _TOKEN = re.compile(_ADDR)
 _MAX_REGISTRY_CHARS = 2000
 
 
-# The office's own address and regular senders recur in every message of a backlog.
+# The reader validates the same addresses several times per message (From in the parser, then
+# in the contact reader; addresses in the text) and a backlog repeats them (the office's own).
 @text_cache(maxsize=4096, max_chars=300)
+def validated(address: str) -> str | None:
+    """email-validator's normalised form of `address` (no DNS), or None when it is invalid."""
+    try:
+        return str(validate_email(address, check_deliverability=False).normalized)
+    except (EmailNotValidError, ValueError, UnicodeError):
+        return None
+
+
 def normalise(address: str) -> str | None:
     """A validated address with its domain lower-cased, or None."""
     try:
-        result = validate_email(address, check_deliverability=False)
-    except (EmailNotValidError, ValueError, TypeError, UnicodeError):
+        normalised = validated(address)
+    except TypeError:
         return None
-    normalised: str = result.normalized
+    if normalised is None:
+        return None
     local, _, domain = normalised.rpartition("@")
     return f"{local}@{domain.lower()}"
 

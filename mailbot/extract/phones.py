@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 
+from mailbot.addresses import validated
 from mailbot.extract.textprep import fold
 from mailbot.textutil import text_cache
 
@@ -59,8 +60,23 @@ def is_office_phone(e164: str) -> bool:
     return e164.startswith(OFFICE_PHONE_PREFIXES)
 
 
+# The same lines are searched for numbers and addresses by the signature, list and form readers.
+_CACHED_LINE_CHARS = 500
+
+
 def phones_in(text: str, *, labelled: bool = True) -> list[str]:
     """E.164 numbers in `text` in order; `labelled=False` reads a bare number (a table cell)."""
+    if len(text) <= _CACHED_LINE_CHARS:
+        return list(_cached_phones(text, labelled))
+    return _phones_in(text, labelled)
+
+
+@lru_cache(maxsize=4096)
+def _cached_phones(text: str, labelled: bool) -> tuple[str, ...]:
+    return tuple(_phones_in(text, labelled))
+
+
+def _phones_in(text: str, labelled: bool) -> list[str]:
     found: list[str] = []
     raws = [m.group(1) for m in _LABELLED.finditer(text)] if labelled else [text]
     for raw in raws:
@@ -70,13 +86,8 @@ def phones_in(text: str, *, labelled: bool = True) -> list[str]:
     return found
 
 
-@text_cache(maxsize=4096, max_chars=300)
 def normalise_email(raw: str) -> str | None:
-    try:
-        result = validate_email(raw.strip().strip(".,;:()<>[]"), check_deliverability=False)
-    except (EmailNotValidError, UnicodeError, ValueError):
-        return None
-    return str(result.normalized)
+    return validated(raw.strip().strip(".,;:()<>[]"))
 
 
 def is_office_email(address: str, office: frozenset[str] = frozenset()) -> bool:
@@ -87,6 +98,17 @@ def is_office_email(address: str, office: frozenset[str] = frozenset()) -> bool:
 
 def emails_in(text: str, office: frozenset[str] = frozenset()) -> list[str]:
     """Valid addresses in `text`, in order, without the office's own."""
+    if len(text) <= _CACHED_LINE_CHARS:
+        return list(_cached_emails(text, frozenset(office)))
+    return _emails_in(text, office)
+
+
+@lru_cache(maxsize=4096)
+def _cached_emails(text: str, office: frozenset[str]) -> tuple[str, ...]:
+    return tuple(_emails_in(text, office))
+
+
+def _emails_in(text: str, office: frozenset[str]) -> list[str]:
     found: list[str] = []
     for match in _EMAIL.finditer(text):
         address = normalise_email(match.group(0))
