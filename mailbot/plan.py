@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from mailbot.models import Action, Decision, Extraction
-from mailbot.registry import Capacity, Registration, find_match, merge, next_from_waitlist, place
+from mailbot.registry import (
+    Capacity,
+    Registration,
+    find_match,
+    merge,
+    next_from_waitlist,
+    place,
+    with_registration,
+)
 
 # Message states by action: what staff see in `mailbot list`.
 STATE_OF = {
@@ -115,7 +123,7 @@ def _plan_cancellation(message_id: int, extraction: Extraction, decision: Decisi
     elif match.status != "cancelled":
         cancelled = replace(match, status="cancelled")
         writes.append(RegistrationWrite(cancelled, "cancel", ("rezygnacja",)))
-        others = [cancelled if r.id == match.id else r for r in registrations]
+        others = with_registration(registrations, cancelled)
         for rid in next_from_waitlist(others, waiting_order, capacity):
             promoted = next(r for r in others if r.id == rid)
             promoted = replace(promoted, status="confirmed")

@@ -70,13 +70,25 @@ class RegistrationIndex(Sequence[Registration]):
     keeps one of these up to date as it writes; the answers are the same as over the list.
     """
 
-    def __init__(self, registrations: Iterable[Registration] = ()) -> None:
+    def __init__(self, registrations: Iterable[Registration] = (), *,
+                 places_taken: int | None = None) -> None:
+        """`places_taken`: the places all confirmed registrations take, when this index holds
+        only some of them (the store gives planning just the ones a message can touch)."""
         self._by_id: dict[int, Registration] = {}
         self._ids: dict[tuple[str, str], set[int]] = {}
         self._taken = 0
         self._in_order = True
         for reg in registrations:
             self.put(reg)
+        # Places taken by confirmed registrations that are not in this index.
+        self._outside = 0 if places_taken is None else places_taken - self._taken
+
+    def with_registration(self, reg: Registration) -> RegistrationIndex:
+        """A copy with `reg` put in (this index is left as it is)."""
+        copy = RegistrationIndex(self._ordered())
+        copy._outside = self._outside
+        copy.put(reg)
+        return copy
 
     def put(self, reg: Registration) -> None:
         """Add a registration, or replace the one with its id."""
@@ -112,11 +124,13 @@ class RegistrationIndex(Sequence[Registration]):
         return None
 
     def taken(self, exclude: int | None = None) -> int:
-        """places_taken's answer: attendees of confirmed registrations, but `exclude`'s."""
+        """places_taken's answer: attendees of confirmed registrations, but `exclude`'s
+        (which must be in this index, as the registration being planned is)."""
+        total = self._outside + self._taken
         skipped = self._by_id.get(exclude) if exclude is not None else None
         if skipped is not None and skipped.status == "confirmed":
-            return self._taken - len(skipped.attendees)
-        return self._taken
+            return total - len(skipped.attendees)
+        return total
 
     def _ordered(self) -> list[Registration]:
         if self._in_order:
@@ -200,6 +214,14 @@ def merge(existing: Registration, org: Organisation, people: Sequence[Person],
         changes.append("ponowne zgłoszenie po rezygnacji")
     return replace(existing, organisation=new_org, contact=new_contact, areas=new_areas,
                    attendees=tuple(kept), status=status), tuple(changes)
+
+
+def with_registration(registrations: Sequence[Registration],
+                      reg: Registration) -> Sequence[Registration]:
+    """`registrations` with `reg` in place of the one with its id."""
+    if isinstance(registrations, RegistrationIndex):
+        return registrations.with_registration(reg)
+    return [reg if r.id == reg.id else r for r in registrations]
 
 
 def places_taken(registrations: Sequence[Registration], exclude: int | None = None) -> int:

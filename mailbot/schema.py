@@ -172,3 +172,14 @@ def m005_answer_fact_indexes(db: Database) -> None:
     db.execute("create index if not exists outbox_message_kind on outbox(message_id, kind)")
     db.execute("create index if not exists outbox_created_kind on outbox(created_at, kind)")
     db.execute("create index if not exists outbox_addr_created on outbox(lower(to_addr), created_at, kind)")
+
+
+@migrations()
+def m006_planning_indexes(db: Database) -> None:
+    # Planning reads only the registrations a message can touch (store.planning_registrations):
+    # by KRS, NIP, REGON, name key or sender, and the waiting list in its order.
+    db.execute("create index if not exists registrations_regon on registrations(regon)")
+    db.execute("create index if not exists registrations_contact "
+               "on registrations(lower(contact_email))")
+    db.execute("create index if not exists registrations_waiting "
+               "on registrations(status, received_at, id)")

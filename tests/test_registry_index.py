@@ -70,3 +70,43 @@ def test_registrations_put_out_of_id_order_are_listed_by_id() -> None:
     index = RegistrationIndex([late, early])
     assert list(index) == [early, late]
     assert find_match(index, Organisation("klub seniora", None, None, None)) == early
+
+
+def test_the_stores_planning_view_answers_like_every_registration(tmp_path) -> None:
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from mailbot.store import Store
+
+    store = Store(Path(tmp_path) / "db.sqlite")
+    now = datetime(2014, 3, 3, 12, tzinfo=UTC)
+    rows = [
+        ("Fundacja Zielony Kraków", "0000123456", "confirmed", "a@ngo.pl", 2),
+        ("Stowarzyszenie Razem", None, "confirmed", "b@ngo.pl", 3),
+        ("Klub Seniora", None, "waitlist", "c@ngo.pl", 1),
+        ("Fundacja Zielony Krakow", None, "cancelled", "A@NGO.PL", 4),
+        ("Towarzystwo Bezpieczna Wspólnota", None, "waitlist", "d@ngo.pl", 2),
+    ]
+    with store.transaction() as db:
+        for name, krs, status, email, people in rows:
+            reg = registration(0, name, krs, None, status, people)
+            reg = replace(reg, id=None, contact=Contact(None, email, None))
+            store.save_registration(db, reg, now=now, actor="test", action="add")
+    everything = store.registrations()
+    probes = [Organisation("FUNDACJA ZIELONY KRAKÓW", None, None, None),
+              Organisation(None, "0000123456", None, None),
+              Organisation("Klub Seniora", None, None, None),
+              Organisation("Nieznana Fundacja", None, None, None)]
+    for org in probes:
+        for email in (None, "a@ngo.pl", "zzz@ngo.pl"):
+            view = store.planning_registrations(org, email, waiting=True, places=True)
+            match = find_match(view, org)
+            assert match == find_match(everything, org)
+            # Planning leaves out the registration it places: the match, or a new one.
+            for exclude in (None, match.id if match else None):
+                assert places_taken(view, exclude) == places_taken(everything, exclude)
+            same = [r for r in everything if email and r.contact.email
+                    and r.contact.email.lower() == email.lower()]
+            assert all(r in list(view) for r in same)
+            assert all(r in list(view) for r in everything if r.status == "waitlist")
+    assert places_taken(everything) == store.places_taken() == 5

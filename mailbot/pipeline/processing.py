@@ -154,8 +154,13 @@ class Processing(PipelineBase):
                 *decision.reasons, "bez automatycznej odpowiedzi: zwrot naszej własnej odpowiedzi"))
         held = not bounced and self.held_by_breaker(reading, message, decision)
         with self.store.transaction() as db:
-            plan = plan_message(message.id, reading.extraction, decision,
-                                self.store.registration_index(), self.store.waiting_order(),
+            extraction = reading.extraction
+            cancelling = decision.action is Action.CANCEL
+            registrations = self.store.planning_registrations(
+                extraction.organisation, extraction.contact.email, waiting=cancelling,
+                places=bool(capacity.total))
+            waiting = self.store.waiting_order() if cancelling else []
+            plan = plan_message(message.id, extraction, decision, registrations, waiting,
                                 capacity, source=source)
             registration_id = None
             saved: dict[int | None, int] = {}

@@ -14,7 +14,6 @@ from typing import Any
 from sqlite_utils import Database
 
 from mailbot.errors import NotFoundError, StoreError
-from mailbot.registry import RegistrationIndex
 from mailbot.schema import migrations
 
 # States a message moves through; `received` is the only one the processor picks up.
@@ -51,9 +50,6 @@ class StoreBase:
             migrations.apply(self.db)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the database {path}: {exc}") from exc
-        # All registrations by id, as committed (see _all_registrations); None = not loaded.
-        self._regs: RegistrationIndex | None = None
-        self._regs_version = -1
 
     def close(self) -> None:
         self.db.close()
@@ -65,12 +61,7 @@ class StoreBase:
             with self.db.atomic():
                 yield self.db
         except sqlite3.OperationalError as exc:
-            self._regs = None
             raise StoreError(f"database {self.path}: {exc}") from exc
-        except BaseException:
-            # Rolled back: the cached registrations may hold writes that never happened.
-            self._regs = None
-            raise
 
     def in_transaction(self) -> bool:
         """True inside an open transaction (a nested one only makes a savepoint)."""

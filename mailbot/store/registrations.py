@@ -1,4 +1,4 @@
-"""Registrations, their attendees and history (cached between messages)."""
+"""Registrations, their attendees and history."""
 
 from __future__ import annotations
 
@@ -21,22 +21,42 @@ class RegistrationStore(StoreBase):
     # -- registrations -----------------------------------------------------------------------
 
     def registrations(self, where: str = "1 = 1", params: Sequence[Any] = ()) -> list[Registration]:
-        if where == "1 = 1" and not params:
-            return list(self.registration_index())
         return self._load_registrations(where, params)
 
-    def registration_index(self) -> RegistrationIndex:
-        """Every registration as committed (or written in the open transaction), indexed for
-        planning; the store updates it in place, so use it at once and do not keep it."""
-        # Every processed message is planned against all registrations; reading them all per
-        # message made a backlog quadratic (bench/bench_backlog.py). Our own writes update the
-        # cache in save_registration; a commit by another connection (a staff command) changes
-        # PRAGMA data_version, and then everything is read again.
-        version = int(self.db.execute("pragma data_version").fetchone()[0])
-        if self._regs is None or version != self._regs_version:
-            self._regs = RegistrationIndex(self._load_registrations("1 = 1", ()))
-            self._regs_version = version
-        return self._regs
+    def planning_registrations(self, org: Organisation, contact_email: str | None, *,
+                               waiting: bool, places: bool) -> RegistrationIndex:
+        """The registrations planning one message can touch, indexed: the same organisation
+        (KRS, NIP, REGON or name key) or sender, plus, with `waiting`, the waiting list (a
+        cancellation may promote from it); with `places`, the places all confirmed take.
+
+        Planning used to get every registration: held in memory, that grew with each
+        organisation (bench/bench_backlog.py); these few rows are found by index instead.
+        """
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column in ("krs", "nip", "regon"):
+            value = getattr(org, column)
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        key = org_key(org.name)
+        if key:
+            clauses.append("org_key = ?")
+            params.append(key)
+        if contact_email:
+            clauses.append("lower(contact_email) = lower(?)")
+            params.append(contact_email)
+        if waiting:
+            clauses.append("status = 'waitlist'")
+        found = self._load_registrations(" or ".join(clauses), params) if clauses else []
+        taken = self.places_taken() if places else None
+        return RegistrationIndex(found, places_taken=taken)
+
+    def places_taken(self) -> int:
+        """Attendees of confirmed registrations (the places a capacity limit counts)."""
+        return int(self.scalar(
+            "select count(*) from attendees a join registrations r on r.id = a.registration_id "
+            "where r.status = 'confirmed'") or 0)
 
     def _load_registrations(self, where: str, params: Sequence[Any]) -> list[Registration]:
         rows = self.query(f"select * from registrations where {where} order by id", params)
@@ -91,9 +111,6 @@ class RegistrationStore(StoreBase):
         insert_row(db, "history", {"registration_id": reg_id, "message_id": message_id,
                                    "actor": actor, "action": action,
                                    "detail": dumps(list(detail)), "at": iso(now)})
-        if self._regs is not None:
-            # Exactly as a fresh read would give it; dropped again if the transaction rolls back.
-            self._regs.put(self._load_registrations("id = ?", [reg_id])[0])
         return reg_id
 
     def waiting_order(self) -> list[int]:
