@@ -28,6 +28,7 @@ _EW_MAX = 75
 _RAW_ONLY = frozenset({"date", "message-id", "in-reply-to", "references", "mime-version"})
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,76}")
 _PRINTABLE = re.compile(r"[\x20-\x7e]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}")
 _PARAM = re.compile(r"[a-z][a-z0-9-]{0,39}")
 # Boundaries in Generator._make_boundary's shape (test_speed masks them by it). They are fixed,
@@ -124,7 +125,7 @@ def _normal(value: str, what: str) -> str:
     # Only single spaces between words: then splitting at spaces and folding loses nothing.
     if "  " in value or value != value.strip(" "):
         raise RenderError(f"{what}: value not whitespace-normalised: {value[:80]!r}")
-    if any(ch < " " or ch == "\x7f" for ch in value):
+    if _CONTROL.search(value):
         raise RenderError(f"{what}: control character in value: {value[:80]!r}")
     return value
 
