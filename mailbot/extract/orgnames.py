@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from mailbot.extract.morph import readings
 from mailbot.extract.orgheads import HeadForm, head_form
@@ -49,8 +50,9 @@ class Mention:
     cases: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class _Tok:
+class _Tok(NamedTuple):
+    """One token of a line (a tuple: built for every word of every line searched)."""
+
     start: int
     end: int
     text: str
@@ -112,7 +114,9 @@ def _mentions(line: str) -> tuple[Mention, ...]:
     found: list[Mention] = []
     i = 0
     while i < len(tokens):
-        head = head_form(tokens[i].text)
+        text = tokens[i].text
+        # Only a capitalised word can be a head (head_form's own first test, without the call).
+        head = head_form(text) if text[:1].isupper() else None
         mention = _capture(line, tokens, i, head) if head else None
         if mention is None:
             i += 1
