@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from mailbot.extract.forms import Field
 from mailbot.extract.orgnames import mentions
@@ -75,17 +76,36 @@ def find_areas(lines: Sequence[str], fields: Sequence[Field], organisation: str 
                 found.add("other")
     org_folded = fold(organisation or "")
     for line in lines:
-        text = _without_names(line)
-        for sentence in sentences(text):
-            folded = fold(sentence)
-            clauses = [c for c in _SPLIT.split(sentence) if c.strip()]
-            starts_with_org = bool(org_folded) and fold(line).lstrip(" -•*").startswith(
-                org_folded) and bool(_DASH.search(sentence))
-            if not _ACTIVITY.search(folded) and not starts_with_org:
-                continue
-            for clause in clauses:
-                if _OFF_TOPIC.search(fold(clause)):
-                    continue
-                if _ACTIVITY.search(fold(clause)) or starts_with_org or len(clauses) > 1:
-                    found |= codes_in(clause)
+        if len(line) <= _CACHED_LINE_CHARS:
+            found |= _cached_line_codes(line, org_folded)
+        else:
+            found |= _line_codes(line, org_folded)
     return tuple(code for code in AREA_CODES if code in found)
+
+
+# Lines recur (signatures, quoted notices, a backlog's common phrases); each is read once.
+_CACHED_LINE_CHARS = 500
+
+
+@lru_cache(maxsize=4096)
+def _cached_line_codes(line: str, org_folded: str) -> frozenset[str]:
+    return frozenset(_line_codes(line, org_folded))
+
+
+def _line_codes(line: str, org_folded: str) -> set[str]:
+    """Codes one line states about the organisation (`org_folded`: its folded name, or "")."""
+    found: set[str] = set()
+    text = _without_names(line)
+    for sentence in sentences(text):
+        folded = fold(sentence)
+        clauses = [c for c in _SPLIT.split(sentence) if c.strip()]
+        starts_with_org = bool(org_folded) and fold(line).lstrip(" -•*").startswith(
+            org_folded) and bool(_DASH.search(sentence))
+        if not _ACTIVITY.search(folded) and not starts_with_org:
+            continue
+        for clause in clauses:
+            if _OFF_TOPIC.search(fold(clause)):
+                continue
+            if _ACTIVITY.search(fold(clause)) or starts_with_org or len(clauses) > 1:
+                found |= codes_in(clause)
+    return found

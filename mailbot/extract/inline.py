@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mailbot.extract import cues
 from mailbot.extract.morph import readings
@@ -13,6 +14,7 @@ from mailbot.extract.personscan import PersonMention, person_mentions
 from mailbot.extract.phones import emails_in, is_office_phone, normalise_phone, phones_in
 from mailbot.extract.roles import feminine_only, is_possessive, is_role_word, normalise_role
 from mailbot.extract.textprep import fold
+from mailbot.textutil import text_cache
 
 # Compiled once (they run for every sentence and list item).
 _PARENTHESIS = re.compile(r"\s*\(([^()]{1,200})\)")
@@ -156,8 +158,23 @@ def _outside_organisations(text: str, found: list[PersonMention]) -> list[Person
     return [p for p in found if not any(s <= p.start < e for s, e in spans)]
 
 
+# Sentences and list items recur (within a message and across a backlog): each is read once.
+_CACHED_CHARS = 500
+
+
 def sentence_people(sentence: str, office: frozenset[str]) -> list[Rec]:
     """Attendees named in a registration sentence (not the replaced or withdrawn ones)."""
+    if len(sentence) <= _CACHED_CHARS:
+        return list(_cached_sentence_people(sentence, frozenset(office)))
+    return _sentence_people(sentence, office)
+
+
+@lru_cache(maxsize=2048)
+def _cached_sentence_people(sentence: str, office: frozenset[str]) -> tuple[Rec, ...]:
+    return tuple(_sentence_people(sentence, office))
+
+
+def _sentence_people(sentence: str, office: frozenset[str]) -> list[Rec]:
     folded = fold(sentence)
     clauses = [(s, e, bool(cues.NEGATIVE.search(folded, s, e))) for s, e in _clauses(sentence)]
     out: list[Rec] = []
@@ -190,6 +207,17 @@ def withdrawn_in(sentence: str) -> list[str]:
 
 def item_people(item: str, office: frozenset[str]) -> list[Rec]:
     """The people a list item names: usually one at its start ('Halina Stępień - prezes, …')."""
+    if len(item) <= _CACHED_CHARS:
+        return list(_cached_item_people(item, frozenset(office)))
+    return _item_people(item, office)
+
+
+@lru_cache(maxsize=2048)
+def _cached_item_people(item: str, office: frozenset[str]) -> tuple[Rec, ...]:
+    return tuple(_item_people(item, office))
+
+
+def _item_people(item: str, office: frozenset[str]) -> list[Rec]:
     found = _outside_organisations(item, person_mentions(item, prefer=NOMINATIVE))
     if not found or found[0].start > 30 or cues.NEGATIVE.search(fold(item)):
         return []
@@ -245,6 +273,11 @@ def _unnamed_role(sentence: str, start: int) -> str | None:
 
 def possessive_roles(sentence: str) -> list[Rec]:
     """'… oraz nasza księgowa': a person named only by role next to named people."""
+    return list(_possessive_roles(sentence))
+
+
+@text_cache(maxsize=2048, max_chars=_CACHED_CHARS)
+def _possessive_roles(sentence: str) -> tuple[Rec, ...]:
     out: list[Rec] = []
     found = person_mentions(sentence, prefer=INLINE)
     starts: list[int] = []
@@ -258,11 +291,16 @@ def possessive_roles(sentence: str) -> list[Rec]:
         role = _unnamed_role(sentence, start)
         if role:
             out.append(Rec(None, role, None, None, 0.4, "wskazana tylko funkcją"))
-    return out
+    return tuple(out)
 
 
 def role_only(sentence: str) -> list[Rec]:
     """'udział dwóch osób (prezes zarządu oraz koordynator wolontariuszy)': people without names."""
+    return list(_role_only(sentence))
+
+
+@text_cache(maxsize=2048, max_chars=_CACHED_CHARS)
+def _role_only(sentence: str) -> tuple[Rec, ...]:
     out: list[Rec] = []
     for part in _ROLE_PARTS.split(sentence):
         words = part.split()
@@ -276,4 +314,4 @@ def role_only(sentence: str) -> list[Rec]:
                 if role:
                     out.append(Rec(None, role, None, None, 0.4, "wskazana tylko funkcją"))
                 break
-    return out
+    return tuple(out)

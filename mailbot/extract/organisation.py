@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from mailbot.extract.forms import Field
 from mailbot.extract.orgnames import Mention, mentions
 from mailbot.extract.textprep import QUOTES, fold
+from mailbot.textutil import text_cache
 
 # Never the office, the conference or the notice's own names.
 _EXCLUDED = re.compile(r"urzad miast|urzedu miast|mowis|wspolnie dla krakowa|gmina miejsk|"
@@ -69,20 +70,7 @@ def candidates(lines: Sequence[str], fields: Sequence[Field], subject: str,
             if name:
                 found.append(OrgGuess(name, 0.95, "z formularza"))
     for line in lines:
-        for mention in mentions(line):
-            name = clean_name(mention.name)
-            if not name:
-                continue
-            whole = not line[:mention.start].strip() and not line[mention.end:].strip(" .")
-            confidence, reason = _context_confidence(line, mention, whole)
-            found.append(OrgGuess(name, confidence, reason))
-        for match in _GROUP_QUOTE.finditer(line):
-            head = fold(match.group(0).split()[0])
-            if head.startswith("konferencj"):
-                continue
-            name = clean_name(match.group(1))
-            if name and not mentions(name):
-                found.append(OrgGuess(name, 0.6, "grupa podana w cudzysłowie"))
+        found.extend(_line_guesses(line))
     for mention in mentions(subject):
         name = clean_name(mention.name)
         if name:
@@ -93,6 +81,28 @@ def candidates(lines: Sequence[str], fields: Sequence[Field], subject: str,
             if name:
                 found.append(OrgGuess(name, 0.75, "z nazwy wyświetlanej nadawcy"))
     return found
+
+
+# Lines recur (signatures, quoted notices, a backlog's common phrases); each is read once.
+@text_cache(maxsize=4096, max_chars=500)
+def _line_guesses(line: str) -> tuple[OrgGuess, ...]:
+    """The organisation names one line of text gives, in order."""
+    found: list[OrgGuess] = []
+    for mention in mentions(line):
+        name = clean_name(mention.name)
+        if not name:
+            continue
+        whole = not line[:mention.start].strip() and not line[mention.end:].strip(" .")
+        confidence, reason = _context_confidence(line, mention, whole)
+        found.append(OrgGuess(name, confidence, reason))
+    for match in _GROUP_QUOTE.finditer(line):
+        head = fold(match.group(0).split()[0])
+        if head.startswith("konferencj"):
+            continue
+        name = clean_name(match.group(1))
+        if name and not mentions(name):
+            found.append(OrgGuess(name, 0.6, "grupa podana w cudzysłowie"))
+    return tuple(found)
 
 
 def choose(found: Sequence[OrgGuess]) -> OrgGuess | None:
