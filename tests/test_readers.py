@@ -34,3 +34,26 @@ def test_hanging_dying_and_raising_messages_do_not_stop_the_others() -> None:
     assert "ValueError" in results[4].error
     got = [r.reading.parsed.message_id for r in results if r.reading]
     assert got == ["<ok-1@x.pl>", "<ok-2@x.pl>", "<ok-3@x.pl>"]
+
+
+DSN = (b"From: MAILER-DAEMON@mx.example.pl\r\nTo: ngo@um.krakow.pl\r\n"
+       b"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-1@mx.example.pl>\r\n"
+       b"MIME-Version: 1.0\r\n"
+       b"Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n"
+       b"--B\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n"
+       b"--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.pl\r\n\r\n"
+       b"Final-Recipient: rfc822; nikt@example.pl\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+       b"--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+       b"Message-ID: <mailbot.m7-confirmation@um.krakow.pl>\r\n--B--\r\n")
+
+
+def test_the_workers_read_a_bounce_report_so_the_parent_does_not() -> None:
+    pool = ReaderPool(seconds_per_message=5.0)
+    try:
+        bounce, plain = pool.read_all([job(DSN), job(GOOD % 4)])
+    finally:
+        pool.close()
+    assert plain.bounce is None
+    assert bounce.bounce is not None
+    assert "nikt@example.pl" in bounce.bounce.permanent
+    assert "<mailbot.m7-confirmation@um.krakow.pl>" in bounce.bounce.message_ids

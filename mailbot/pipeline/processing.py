@@ -83,7 +83,7 @@ class Processing(PipelineBase):
             return
         try:
             outcome = self.apply(message, result.reading, self.gated(result.reading, message),
-                                 drafts=dict(result.drafts))
+                                 drafts=dict(result.drafts), bounce=result.bounce)
         except MailbotError as exc:
             self.store.mark_failed(message.id, str(exc))
             report.errors.append(f"message {message.id}: {exc}")
@@ -138,16 +138,17 @@ class Processing(PipelineBase):
     def apply(self, message: StoredMessage, reading: Reading, decision: Decision, *,
               resend: bool = False, actor: str | None = None, source: str = "email",
               reply: bool = True, drafts: Mapping[AnswerRequest, OutgoingMail] | None = None,
-              ) -> Outcome:
+              bounce: BounceReport | None = None) -> Outcome:
         """Commit a decision: registration changes, queued answers and the message's state.
 
         `drafts` are answers a reader worker rendered ahead; one is used only for an equal request.
+        `bounce` is the message's bounce report when a reader worker read it already.
         """
         event = self.settings.event
         capacity = Capacity(event.capacity_total, event.capacity_per_organisation)
         now = self.clock()
         suffix = f"-r{now.strftime('%Y%m%d%H%M%S')}" if resend else ""
-        bounced, report = self.bounced_answers(message, reading)
+        bounced, report = self.bounced_answers(message, reading, bounce)
         if bounced and decision.answer:
             # A returned answer of ours is never answered, whatever its text looked like.
             decision = replace(decision, answer=False, reasons=(
@@ -206,13 +207,15 @@ class Processing(PipelineBase):
                     per_address_per_day=limits.answers_per_address_per_day,
                     per_hour=limits.answers_per_hour).answer
 
-    def bounced_answers(self, message: StoredMessage,
-                        reading: Reading) -> tuple[tuple[str, ...], BounceReport | None]:
+    def bounced_answers(self, message: StoredMessage, reading: Reading,
+                        report: BounceReport | None = None,
+                        ) -> tuple[tuple[str, ...], BounceReport | None]:
         """Our answers this message returns as undelivered (DSN, NDR or a classified bounce)."""
         classified = reading.extraction.kind is Kind.BOUNCE
-        if not classified and not looks_like_bounce(message.raw):
-            return (), None
-        report = read_bounce(message.raw)
+        if report is None:
+            if not classified and not looks_like_bounce(message.raw):
+                return (), None
+            report = read_bounce(message.raw)
         return undelivered(report, classified_bounce=classified), report
 
     def preview(self, message_id: int) -> tuple[dict[str, Any] | None, dict[str, Any]]:

@@ -16,6 +16,8 @@ from datetime import datetime
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
 
+from mailbot.bounces import BounceReport, looks_like_bounce, read_bounce
+from mailbot.models import Kind
 from mailbot.pipeline.drafts import Draft, Drafting, draft_answers
 from mailbot.reading import Reading, read_message
 
@@ -43,6 +45,8 @@ class ReadResult:
     reading: Reading | None
     error: str | None = None
     drafts: tuple[Draft, ...] = ()
+    # The bounce report of a message that is or looks like one (read here, not in the parent).
+    bounce: BounceReport | None = None
 
 
 def warm_reader() -> None:
@@ -81,19 +85,22 @@ def _read(job: ReadJob) -> Reading:
     return read_message(job.raw, internaldate=job.internaldate, deadline=job.deadline)
 
 
-Done = tuple[Reading, tuple[Draft, ...]]
+Done = tuple[Reading, tuple[Draft, ...], BounceReport | None]
 
 
 def _work(reader: Callable[[ReadJob], Reading], job: ReadJob) -> Done:
-    """What a worker does for one job: read it, then draft its likely answers."""
+    """What a worker does for one job: read it, its bounce report, drafts of likely answers."""
     reading = reader(job)
+    bounce = None
+    if reading.extraction.kind is Kind.BOUNCE or looks_like_bounce(job.raw):
+        bounce = read_bounce(job.raw)
     if job.drafting is None or job.now is None:
-        return reading, ()
-    return reading, draft_answers(job.drafting, job.message_id, reading, job.now)
+        return reading, (), bounce
+    return reading, draft_answers(job.drafting, job.message_id, reading, job.now), bounce
 
 
 def _result(done: Done) -> ReadResult:
-    return ReadResult(done[0], drafts=done[1])
+    return ReadResult(done[0], drafts=done[1], bounce=done[2])
 
 
 class ReaderPool:
