@@ -207,17 +207,6 @@ def withdrawn_in(sentence: str) -> list[str]:
 
 def item_people(item: str, office: frozenset[str]) -> list[Rec]:
     """The people a list item names: usually one at its start ('Halina Stępień - prezes, …')."""
-    if len(item) <= _CACHED_CHARS:
-        return list(_cached_item_people(item, frozenset(office)))
-    return _item_people(item, office)
-
-
-@lru_cache(maxsize=2048)
-def _cached_item_people(item: str, office: frozenset[str]) -> tuple[Rec, ...]:
-    return tuple(_item_people(item, office))
-
-
-def _item_people(item: str, office: frozenset[str]) -> list[Rec]:
     found = _outside_organisations(item, person_mentions(item, prefer=NOMINATIVE))
     if not found or found[0].start > 30 or cues.NEGATIVE.search(fold(item)):
         return []

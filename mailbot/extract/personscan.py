@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from mailbot.extract.morph import readings
 from mailbot.extract.names import (
@@ -60,23 +59,6 @@ def _capitalised(word: str, allow_lower: bool) -> bool:
 def person_mentions(line: str, *, prefer: Sequence[str], allow_lower: bool = False,
                     force: bool = False) -> list[PersonMention]:
     """Names of people in `line` (a sentence, list item, cell or signature line)."""
-    if len(line) <= _CACHED_CHARS:
-        return list(_cached_mentions(line, tuple(prefer), allow_lower, force))
-    return _person_mentions(line, prefer, allow_lower, force)
-
-
-# Several readers look for people in the same sentence (and a backlog repeats lines).
-_CACHED_CHARS = 500
-
-
-@lru_cache(maxsize=2048)
-def _cached_mentions(line: str, prefer: tuple[str, ...], allow_lower: bool,
-                     force: bool) -> tuple[PersonMention, ...]:
-    return tuple(_person_mentions(line, prefer, allow_lower, force))
-
-
-def _person_mentions(line: str, prefer: Sequence[str], allow_lower: bool,
-                     force: bool) -> list[PersonMention]:
     words = list(_WORD.finditer(line))
     found: list[PersonMention] = []
     i = 0
