@@ -60,8 +60,7 @@ class Processing(PipelineBase):
 
     def _readable(self, report: CycleReport, ids: list[int]) -> list[StoredMessage]:
         readable = []
-        for message_id in ids:
-            message = self.store.message(message_id)
+        for message in self.store.messages(ids):
             if message.state != "received":
                 continue
             reason = check_limits(message.raw, self.limits)

@@ -136,6 +136,15 @@ class MessageStore(StoreBase):
             raise NotFoundError(f"no message with id {message_id}")
         return self._message(rows[0])
 
+    def messages(self, ids: Sequence[int]) -> list[StoredMessage]:
+        """The stored messages with these ids, in id order (missing ids are left out)."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self.query("select id, mailbox, uid, raw, internaldate, backlog, state, sha256 "
+                          f"from messages where id in ({marks}) order by id", list(ids))
+        return [self._message(r) for r in rows]
+
     @staticmethod
     def _message(r: dict[str, Any]) -> StoredMessage:
         return StoredMessage(r["id"], r["mailbox"], r["uid"], r["raw"],
