@@ -7,6 +7,7 @@ import logging
 import os
 import resource
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -99,6 +100,10 @@ def _work(reader: Callable[[ReadJob], Reading], job: ReadJob) -> Done:
     return reading, draft_answers(job.drafting, job.message_id, reading, job.now), bounce
 
 
+# The pool a chunk was given to, and its futures (a renewed pool means: read it again).
+Submitted = tuple[ProcessPoolExecutor, list[Future[Done]]]
+
+
 def _result(done: Done) -> ReadResult:
     return ReadResult(done[0], drafts=done[1], bounce=done[2])
 
@@ -167,20 +172,29 @@ class ReaderPool:
         except Exception:  # process() starts the pool itself and reports what fails
             log.warning("starting the reader processes failed", exc_info=True)
 
-    def read_ahead(self, chunks: Iterable[Sequence[ReadJob]]) -> Iterator[list[ReadResult]]:
-        """The results of each chunk in turn, the next chunk being read while the caller
-        handles this one: the parent's commits and the workers' reading overlap."""
+    def read_ahead(self, chunks: Iterable[Sequence[ReadJob]],
+                   depth: int = 2) -> Iterator[list[ReadResult]]:
+        """The results of each chunk in turn, the next `depth` chunks being read while the
+        caller handles this one: the parent's commits and the workers' reading overlap, and
+        a worker that finishes early finds the chunk after next already waiting."""
         it = iter(chunks)
-        current = next(it, None)
-        submitted = self._submit(current) if current is not None else None
-        while current is not None:
-            results = self._collect(current, submitted)
-            following = next(it, None)
-            submitted = self._submit(following) if following is not None else None
-            yield results
-            current = following
+        in_flight: deque[tuple[Sequence[ReadJob], Submitted | None]] = deque()
 
-    def _submit(self, jobs: Sequence[ReadJob]) -> tuple[ProcessPoolExecutor, list[Future[Done]]] | None:
+        def top_up() -> None:
+            while len(in_flight) < max(1, depth):
+                jobs = next(it, None)
+                if jobs is None:
+                    return
+                in_flight.append((jobs, self._submit(jobs)))
+
+        top_up()
+        while in_flight:
+            jobs, submitted = in_flight.popleft()
+            results = self._collect(jobs, submitted)
+            top_up()
+            yield results
+
+    def _submit(self, jobs: Sequence[ReadJob]) -> Submitted | None:
         try:
             pool = self._executor()
             return pool, [pool.submit(_work, self.reader, job) for job in jobs]
@@ -188,8 +202,7 @@ class ReaderPool:
             self._kill()
             return None
 
-    def _collect(self, jobs: Sequence[ReadJob],
-                 submitted: tuple[ProcessPoolExecutor, list[Future[Done]]] | None) -> list[ReadResult]:
+    def _collect(self, jobs: Sequence[ReadJob], submitted: Submitted | None) -> list[ReadResult]:
         if submitted is None or submitted[0] is not self._pool:
             return self.read_all(jobs)
         results: list[ReadResult] = []
