@@ -24,7 +24,7 @@ _MAX_REGISTRY_CHARS = 2000
 
 # The reader validates the same addresses several times per message (From in the parser, then
 # in the contact reader; addresses in the text) and a backlog repeats them (the office's own).
-@text_cache(maxsize=4096, max_chars=300)
+@text_cache(maxsize=1024, max_chars=300)
 def validated(address: str) -> str | None:
     """email-validator's normalised form of `address` (no DNS), or None when it is invalid."""
     try:

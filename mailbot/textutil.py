@@ -296,7 +296,7 @@ def header_text(raw_value: str, limit: int = 4000) -> str:
     return _header_text(raw_value, limit)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _cached_header_text(raw_value: str, limit: int) -> str:
     return _header_text(raw_value, limit)
 

@@ -56,7 +56,7 @@ def codes_in(text: str) -> set[str]:
     return {code for code, pattern in _CODE_PATTERNS if pattern.search(folded)}
 
 
-@text_cache(maxsize=2048, max_chars=500)
+@text_cache(maxsize=512, max_chars=500)
 def _without_names(line: str) -> str:
     """Blank organisation names: 'Stowarzyszenie Seniorów …' says nothing about its areas."""
     out = line
@@ -87,7 +87,7 @@ def find_areas(lines: Sequence[str], fields: Sequence[Field], organisation: str 
 _CACHED_LINE_CHARS = 500
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)
 def _cached_line_codes(line: str, org_folded: str) -> frozenset[str]:
     return frozenset(_line_codes(line, org_folded))
 

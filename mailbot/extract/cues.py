@@ -122,11 +122,11 @@ def _said(pattern: re.Pattern[str], folded: str) -> bool:
 
 
 # Both are asked of the same sentences by several extractors.
-@text_cache(maxsize=4096, max_chars=1000)
+@text_cache(maxsize=1024, max_chars=1000)
 def registration_cue(folded: str) -> bool:
     return _said(REGISTRATION, folded)
 
 
-@text_cache(maxsize=4096, max_chars=1000)
+@text_cache(maxsize=1024, max_chars=1000)
 def self_cue(folded: str) -> bool:
     return _said(SELF, folded)

@@ -60,7 +60,7 @@ class Field:
     value: str
 
 
-@text_cache(maxsize=4096, max_chars=200)
+@text_cache(maxsize=1024, max_chars=200)
 def field_key(label: str) -> str | None:
     """The field a label fills ('Imię i nazwisko uczestnika' -> 'name'), None when unknown."""
     folded = " ".join(fold(label).strip(" .:").split())

@@ -169,7 +169,7 @@ def sentence_people(sentence: str, office: frozenset[str]) -> list[Rec]:
     return _sentence_people(sentence, office)
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=512)
 def _cached_sentence_people(sentence: str, office: frozenset[str]) -> tuple[Rec, ...]:
     return tuple(_sentence_people(sentence, office))
 
@@ -265,7 +265,7 @@ def possessive_roles(sentence: str) -> list[Rec]:
     return list(_possessive_roles(sentence))
 
 
-@text_cache(maxsize=2048, max_chars=_CACHED_CHARS)
+@text_cache(maxsize=512, max_chars=_CACHED_CHARS)
 def _possessive_roles(sentence: str) -> tuple[Rec, ...]:
     out: list[Rec] = []
     found = person_mentions(sentence, prefer=INLINE)
@@ -288,7 +288,7 @@ def role_only(sentence: str) -> list[Rec]:
     return list(_role_only(sentence))
 
 
-@text_cache(maxsize=2048, max_chars=_CACHED_CHARS)
+@text_cache(maxsize=512, max_chars=_CACHED_CHARS)
 def _role_only(sentence: str) -> tuple[Rec, ...]:
     out: list[Rec] = []
     for part in _ROLE_PARTS.split(sentence):

@@ -157,7 +157,7 @@ def person_display_name(text: str | None) -> str | None:
 
 
 # Signature lines and display names are read by the contact, sender and people readers.
-@text_cache(maxsize=4096, max_chars=200)
+@text_cache(maxsize=1024, max_chars=200)
 def _display_name(text: str) -> str | None:
     words = [w for w in text.replace(",", " ").split() if w]
     while words and _title_key(words[0]) in TITLES | dict.fromkeys(NEUTRAL_TITLES):

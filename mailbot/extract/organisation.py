@@ -84,7 +84,7 @@ def candidates(lines: Sequence[str], fields: Sequence[Field], subject: str,
 
 
 # Lines recur (signatures, quoted notices, a backlog's common phrases); each is read once.
-@text_cache(maxsize=4096, max_chars=500)
+@text_cache(maxsize=1024, max_chars=500)
 def _line_guesses(line: str) -> tuple[OrgGuess, ...]:
     """The organisation names one line of text gives, in order."""
     found: list[OrgGuess] = []

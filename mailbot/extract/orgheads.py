@@ -69,7 +69,7 @@ def heads(folded: bool = False) -> dict[str, HeadForm]:
     return _build(folded)
 
 
-@text_cache(maxsize=8192, max_chars=60)
+@text_cache(maxsize=4096, max_chars=60)
 def head_form(word: str) -> HeadForm | None:
     """The head-word reading of a capitalised word ('Fundacji'), else None."""
     if not word[:1].isupper():

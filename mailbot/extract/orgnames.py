@@ -108,7 +108,7 @@ def mentions(line: str) -> list[Mention]:
 
 
 # Several extractors look for organisation names in the same lines.
-@text_cache(maxsize=4096, max_chars=500)
+@text_cache(maxsize=1024, max_chars=500)
 def _mentions(line: str) -> tuple[Mention, ...]:
     tokens = [_Tok(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(line)]
     found: list[Mention] = []

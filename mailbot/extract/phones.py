@@ -29,7 +29,7 @@ _EXT_MARK = re.compile(r"(?i)\bext\.")
 _NON_DIGIT = re.compile(r"\D")
 
 
-@text_cache(maxsize=4096, max_chars=200)
+@text_cache(maxsize=1024, max_chars=200)
 def normalise_phone(raw: str) -> str | None:
     """E.164 for a Polish (or +CC) number written any common way; None when it is not valid."""
     text = _EXT.sub(r" ext. \1", raw)
@@ -71,7 +71,7 @@ def phones_in(text: str, *, labelled: bool = True) -> list[str]:
     return _phones_in(text, labelled)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _cached_phones(text: str, labelled: bool) -> tuple[str, ...]:
     return tuple(_phones_in(text, labelled))
 
@@ -103,7 +103,7 @@ def emails_in(text: str, office: frozenset[str] = frozenset()) -> list[str]:
     return _emails_in(text, office)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _cached_emails(text: str, office: frozenset[str]) -> tuple[str, ...]:
     return tuple(_emails_in(text, office))
 

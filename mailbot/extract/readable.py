@@ -16,7 +16,7 @@ _FOREIGN = re.compile("[^\x00-\x7f" + "".join(sorted(_LATIN_OK)) + "]")
 
 
 # Every word of the text is judged; the same words recur.
-@text_cache(maxsize=8192, max_chars=40)
+@text_cache(maxsize=4096, max_chars=40)
 def _odd(word: str) -> bool:
     """A word a person cannot read: foreign-script or mojibake letters, or case flips inside."""
     if _FOREIGN.search(word):

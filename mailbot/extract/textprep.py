@@ -41,7 +41,7 @@ def fold(text: str) -> str:
     return text.translate(_FOLD).lower()
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def _cached_fold(text: str) -> str:
     return text.translate(_FOLD).lower()
 
@@ -223,7 +223,7 @@ def sentences(line: str) -> list[str]:
     return _sentences(line)
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=512)
 def _cached_sentences(line: str) -> tuple[str, ...]:
     return tuple(_sentences(line))
 
