@@ -291,8 +291,8 @@ def serve(ctx: click.Context, port: int) -> None:
     Example:
       mailbot serve --port 8001
     """
+    import os
     import shutil
-    import subprocess
     import sys
 
     from mailbot.cli import settings_of
@@ -306,9 +306,13 @@ def serve(ctx: click.Context, port: int) -> None:
     meta["databases"] = {settings.database.stem: meta["databases"]["mailbot"]}
     runtime = settings.database.with_suffix(".datasette.json")
     runtime.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    subprocess.run([exe, "serve", str(settings.database), "--host", "127.0.0.1", "--port",
-                    str(port), "--metadata", str(runtime), "--setting", "sql_time_limit_ms", "3000"],
-                   check=False)
+    # Datasette takes this process's place (exec): stopping `mailbot serve` stops it, and no
+    # server is left orphaned behind a terminated parent (seen with SIGTERM and a child).
+    argv = [exe, "serve", str(settings.database), "--host", "127.0.0.1", "--port", str(port),
+            "--metadata", str(runtime), "--setting", "sql_time_limit_ms", "3000"]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(exe, argv)
 
 
 def register(group: click.Group) -> None:

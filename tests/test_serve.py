@@ -60,3 +60,6 @@ def test_serve_read_only_with_canned_queries(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+    # Stopping `mailbot serve` stops the server too: nothing listens on the port any more.
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
