@@ -121,12 +121,26 @@ def _said(pattern: re.Pattern[str], folded: str) -> bool:
     return any(not _ASKED.search(folded, 0, m.start()) for m in pattern.finditer(folded))
 
 
+# Substrings that every match of REGISTRATION (SELF) contains; tests/test_read_speed.py checks
+# them against the parsed patterns. A sentence with none of them cannot match, so the large
+# patterns run only on sentences that might (most sentences have none).
+REGISTRATION_WORDS = (
+    "zglasz", "zapis", "rejestruj", "deleguj", "oddelegow", "zglosic", "zarejestrowac", "wpisac",
+    "wziac udzial", "uczestniczyc", "przyjsc", "byc obecn", "chec ", "deklaruj", "pros",
+    "zgloszeni", "formularz", " udzial", "miejsce", "zamiast", "zastepstwie", "przyjd", "wraz z",
+    "register", "will attend", "potwierdzam", "obecn", "bede ja", "reprezentowac")
+SELF_WORDS = (
+    "zglaszam", "siebie", " sie", "wezme udzial", "bede", "przyjde", "chcial", "pragne",
+    "zamierzam", "ja oraz", "oraz ja", "i ja", "mnie oraz", "register myself", "i will attend",
+    "potwierdzam", "reprezentowac bede")
+
+
 # Both are asked of the same sentences by several extractors.
 @text_cache(maxsize=1024, max_chars=1000)
 def registration_cue(folded: str) -> bool:
-    return _said(REGISTRATION, folded)
+    return any(word in folded for word in REGISTRATION_WORDS) and _said(REGISTRATION, folded)
 
 
 @text_cache(maxsize=1024, max_chars=1000)
 def self_cue(folded: str) -> bool:
-    return _said(SELF, folded)
+    return any(word in folded for word in SELF_WORDS) and _said(SELF, folded)
