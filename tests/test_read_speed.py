@@ -170,3 +170,17 @@ def test_mail_parser_without_its_summaries_keeps_tree_and_defects() -> None:
         lean = _TreeAndDefects.from_bytes(raw)
         assert lean.defects_categories == full.defects_categories
         assert lean.message.as_bytes() == full.message.as_bytes()
+
+
+def test_head_stems_cover_every_head_word() -> None:
+    from mailbot.extract.orgheads import heads
+    from mailbot.extract.orgnames import HEAD_STEMS
+    from mailbot.extract.textprep import fold
+
+    forms = [fold(form) for form in heads()] + list(heads(True))
+    assert forms
+    assert all(any(form.startswith(stem) for stem in HEAD_STEMS) for form in forms)
+    # A line without any stem has no organisation name; one with a head word keeps it.
+    assert mentions("Dzień dobry, przesyłam zgłoszenie.") == []
+    assert [m.name for m in mentions("W imieniu Stowarzyszenia Przyjaciół Tyńca")] == \
+        ["Stowarzyszenie Przyjaciół Tyńca"]

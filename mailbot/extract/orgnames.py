@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from mailbot.extract.morph import readings
-from mailbot.extract.orgheads import HeadForm, head_form
+from mailbot.extract.orgheads import HeadForm, head_form, heads
 from mailbot.extract.textprep import fold, has_diacritics, plain
 from mailbot.textutil import text_cache
 
@@ -107,9 +107,17 @@ def mentions(line: str) -> list[Mention]:
     return list(_mentions(line))
 
 
+# Every head word, folded, starts with one of these: a line whose folded text contains none of
+# them has no head word (fold keeps each character's place), so it is not tokenised at all.
+HEAD_STEMS = tuple(sorted({fold(form)[:4] for form in heads()} | {form[:4] for form in heads(True)}))
+
+
 # Several extractors look for organisation names in the same lines.
 @text_cache(maxsize=1024, max_chars=500)
 def _mentions(line: str) -> tuple[Mention, ...]:
+    folded = fold(line)
+    if not any(stem in folded for stem in HEAD_STEMS):
+        return ()
     tokens = [_Tok(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(line)]
     found: list[Mention] = []
     i = 0
