@@ -37,8 +37,9 @@ class Capacity:
     per_organisation: int = 0
 
 
-# Pure and called for every stored registration on every registration mail: cache it.
-@functools.lru_cache(maxsize=65536)
+# Pure, and called for the same few names again and again (a message's organisation, the
+# registration it matches); bounded so that a long backlog does not grow the process.
+@functools.lru_cache(maxsize=2048)
 def org_key(name: str | None) -> str:
     """A matching key for an organisation name: case, quotes, accents and spacing ignored."""
     if not name:
