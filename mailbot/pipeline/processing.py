@@ -108,7 +108,8 @@ class Processing(PipelineBase):
         return AnswerFacts(
             backlog=message.backlog,
             answers_to_address_last_day=self.store.answers_to(address, now - timedelta(days=1)),
-            answers_last_hour=self.store.answers_since(now - timedelta(hours=1)),
+            answers_last_hour=self.store.answers_since(
+                now - timedelta(hours=1), up_to=self.settings.limits.answers_per_hour),
             already_answered=self.store.answers_for_message(message.id) > 0
             or bool(header_id and self.store.answered_message_ids(header_id)),
         )
