@@ -1,4 +1,4 @@
-"""Processing stored mail: limits, time-bounded reading, decisions, one transaction per message."""
+"""Processing stored mail: limits, time-bounded reading, decisions, one atomic unit per message."""
 
 from __future__ import annotations
 
