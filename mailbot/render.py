@@ -59,6 +59,9 @@ def make_environment(templates_dir: Path) -> Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates are read once per process (a Renderer lives as long as its run): checking
+        # every template's mtime on each get_template and include was ~7 stat calls an answer.
+        auto_reload=False,
     )
     register_filters(env)
     env.filters["fit"] = fit
