@@ -5,8 +5,11 @@ from __future__ import annotations
 import email.policy
 import email.utils
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email import errors
+from email.headerregistry import HeaderRegistry
+from typing import Any, cast
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -20,6 +23,9 @@ _COMMENT = re.compile(rf"^\s*(?P<addr>{_ADDR})\s*\((?P<name>[^()]*)\)\s*$")
 _TOKEN = re.compile(_ADDR)
 # The stdlib address parser is quadratic on encoded words (gh-136063): only short values go in.
 _MAX_REGISTRY_CHARS = 2000
+# The registry's From class, made once: `header_factory("from", …)` builds a new class per call.
+_FROM_HEADER: Callable[[str, str], Any] = cast(HeaderRegistry,
+                                               email.policy.default.header_factory)["from"]
 
 
 # The reader validates the same addresses several times per message (From in the parser, then
@@ -50,7 +56,7 @@ def _registry_addresses(raw: str) -> list[str] | None:
     if len(raw) > _MAX_REGISTRY_CHARS or raw.count("=?") > 20:
         return None
     try:
-        header = email.policy.default.header_factory("from", raw)
+        header = _FROM_HEADER("from", raw)
         addresses = [a.addr_spec for a in header.addresses]
         defects = header.defects
     except ValueError:

@@ -12,8 +12,12 @@ import logging
 import re
 from collections.abc import Sequence
 from email.message import Message
+from functools import lru_cache
 
+from mailparser.const import ADDRESSES_HEADERS
 from mailparser.core import MailParser
+from mailparser.dates import date_diagnostics, parse_mail_date
+from mailparser.utils import get_addresses, receiveds_parsing
 
 from mailbot.addresses import address_list, mailbox, parse_date, received_date
 from mailbot.mime import Walk, choose_pieces, walk_part
@@ -40,6 +44,72 @@ class _TreeAndDefects(MailParser):  # type: ignore[misc]
 
     def _make_mail(self, complete: bool = True) -> dict[str, object]:
         return {}
+
+    def _reset(self) -> None:
+        """MailParser._reset as far as `parse()` and its defect categories need it.
+
+        The header pass calls the same library functions in the same order, but keeps only
+        whether each yields a diagnostic (the category), not the diagnostics' text or the
+        parsed values (read only by the summaries), and reads an address header value it has
+        already read (the office's To in nearly every message) from a small cache.
+        """
+        self._attachments: list[object] = []
+        self._text_plain: list[object] = []
+        self._text_html: list[object] = []
+        self._text_not_managed: list[object] = []
+        self._defects: list[object] = []
+        self._defects_categories: set[str] = set()
+        self._has_defects = False
+        self._mail: dict[str, object] = {}
+        self._mail_partial: dict[str, object] = {}
+        self._header_index = self._build_header_index()
+        # Every value is read (no short cut at the first defect): one that makes mail-parser
+        # raise must still send the message to the stdlib fallback.
+        address_defects = [_address_defective(value) for header in sorted(ADDRESSES_HEADERS)
+                           for value in self._header_index.get(header, [])]
+        if any(address_defects):
+            self._found("AddressHeaderDefect")
+        message = self.message
+        items = message.raw_items() if message else []
+        dates: list[object] = []
+        occurrences: dict[str, int] = {}
+        for name, raw in items:
+            header = name.lower()
+            if header not in {"date", "resent-date"}:
+                continue
+            occurrence = occurrences.get(header, 0)
+            occurrences[header] = occurrence + 1
+            dates.extend(date_diagnostics(parse_mail_date(raw), raw, header, occurrence))
+        received: list[object] = []
+        receiveds_parsing([value for name, value in message.raw_items()
+                           if name.lower() == "received"] if message else [],
+                          defects=received, date_defects=dates)
+        if received:
+            self._found("ReceivedHeaderDefect")
+        if dates:
+            self._found("DateHeaderDefect")
+
+    def _found(self, category: str) -> None:
+        self._has_defects = True
+        self._defects_categories.add(category)
+
+
+# A header value's address diagnostics depend on the value alone; a few recent values (a
+# message's address headers and the office's own To) are kept, not a backlog's senders.
+@lru_cache(maxsize=64)
+def _cached_address_defective(value: str) -> bool:
+    diagnostics: list[object] = []
+    get_addresses(value, defects=diagnostics, decode_names=True)
+    return bool(diagnostics)
+
+
+def _address_defective(value: object) -> bool:
+    """Whether mail-parser's address reading of a header value records any diagnostic."""
+    if type(value) is str and len(value) <= 1000:
+        return _cached_address_defective(value)
+    diagnostics: list[object] = []
+    get_addresses(value, defects=diagnostics, decode_names=True)
+    return bool(diagnostics)
 
 
 def parse(raw: bytes) -> ParsedMail:
