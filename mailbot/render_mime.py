@@ -132,13 +132,7 @@ def audit_bytes(data: bytes, expected: Mapping[str, str | None],
         problems.append("non-ASCII octets")
     if not data.endswith(b"\r\n"):
         problems.append("does not end with CRLF")
-    for number, line in enumerate(data.split(b"\r\n"), start=1):
-        if b"\r" in line or b"\n" in line:
-            problems.append(f"bare CR or LF on line {number}")
-            break
-        if len(line) > MAX_LINE:
-            problems.append(f"line {number} longer than {MAX_LINE} octets")
-            break
+    problems.extend(_line_problems(data))
     head = data.split(b"\r\n\r\n", 1)[0] + b"\r\n"
     raw_names = Counter(n.decode("ascii", "replace").lower() for n in _RAW_NAME.findall(head))
     wanted = Counter(name.lower() for name in expected)
@@ -177,6 +171,26 @@ def audit_bytes(data: bytes, expected: Mapping[str, str | None],
         if extra:
             problems.append(f"unexpected MIME part headers {sorted(extra)}")
     return problems
+
+
+def _line_problems(data: bytes) -> list[str]:
+    """A bare CR or LF, or a line over 998 octets: [] or the first such line's problem."""
+    # Counting is ~5x faster than a Python loop over the lines: every CR is followed by an LF
+    # and every LF preceded by a CR exactly when the three counts agree (CRLFs cannot overlap),
+    # and then the pieces between CRLFs are the lines. (A regex for 999 non-CRLF octets scans
+    # each line from every offset: 2 ms.)
+    crlf = data.count(b"\r\n")
+    if (data.count(b"\r") == crlf == data.count(b"\n")
+            and max(map(len, data.split(b"\r\n"))) <= MAX_LINE):
+        return []
+    # Something is wrong: the line loop says what and where.
+    for number, line in enumerate(data.split(b"\r\n"), start=1):
+        if b"\r" in line or b"\n" in line:
+            return [f"bare CR or LF on line {number}"]
+        if len(line) > MAX_LINE:
+            return [f"line {number} longer than {MAX_LINE} octets"]
+    # Unreachable (the counts and lengths above say there is such a line); fails closed.
+    return ["line check: the counts and the lines disagree"]
 
 
 # Small on purpose: only From and the fixed headers repeat from answer to answer; To, Date and

@@ -172,13 +172,31 @@ def _entity(entity: Entity) -> str:
 def _text_part(subtype: str, text: str, *, mime_version: bool) -> str:
     # As contentmanager did for cte="quoted-printable": lines rejoined with LF, then encoded.
     body = b"\n".join(text.encode("utf-8").splitlines()) + b"\n"
-    data = quoprimime.body_encode(body.decode("latin-1"), FOLD, eol=CRLF)
+    data = qp_body(body.decode("latin-1"))
     headers = [f'Content-Type: text/{subtype}; charset="utf-8"',
                "Content-Transfer-Encoding: quoted-printable"]
     if mime_version:
         # EmailMessage.add_alternative put it on the HTML part; kept so the bytes stay the same.
         headers.append("MIME-Version: 1.0")
     return _entity((headers, data))
+
+
+def qp_body(body: str) -> str:
+    """quoprimime.body_encode(body, FOLD, eol=CRLF), the same text, a line at a time.
+
+    `body` holds octets as latin-1 characters. body_encode quotes, then breaks each line on its
+    own: so the lines are encoded apart, by body_encode itself, and most lines of an answer
+    (the layout, the event, the office) are the same in every answer: cached, 0.1 -> 0.02 ms
+    for an HTML body. A line break is CRLF, CR or LF, as body_encode's splitlines reads them.
+    """
+    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return CRLF.join([_qp_line(line) for line in lines])
+
+
+# Bounded: the layout's lines hit on every answer; names and dates miss and are evicted.
+@functools.lru_cache(maxsize=256)
+def _qp_line(line: str) -> str:
+    return quoprimime.body_encode(line, FOLD, eol=CRLF)
 
 
 def _attachment(part: Part) -> str:

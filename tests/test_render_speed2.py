@@ -1,0 +1,82 @@
+"""The second round of render shortcuts say what the code they replace says (issue 6)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from email import quoprimime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mailbot import polish
+from mailbot.render_mime import MAX_LINE, _line_problems
+from mailbot.render_wire import CRLF, FOLD, qp_body
+
+# Octets as latin-1 characters, weighted toward what makes quoted-printable break lines oddly:
+# "=", whitespace before a line end, line ends of every kind, and other splitlines separators.
+_octet = st.one_of(st.sampled_from(list("a =\t\r\n\x0b\x0c\x1c\x85\xc5\xff")),
+                   st.characters(min_codepoint=0, max_codepoint=255))
+_lines = st.lists(st.one_of(st.text(_octet, max_size=200), st.just("x" * 74 + "=")), max_size=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(parts=_lines, ends=st.lists(st.sampled_from(["\n", "\r\n", "\r", ""]), min_size=8,
+                                   max_size=8))
+def test_qp_body_is_the_stdlib_body_encode(parts: list[str], ends: list[str]) -> None:
+    body = "".join(part + end for part, end in zip(parts, ends, strict=False))
+    assert qp_body(body) == quoprimime.body_encode(body, FOLD, eol=CRLF)
+
+
+def test_qp_body_of_a_cached_line_is_the_same_again() -> None:
+    body = "Szanowni Pa\xc5\x84stwo, " * 9 + "\n<p style=\"margin:0\">x </p>\n"
+    first = qp_body(body)
+    assert qp_body(body) == first == quoprimime.body_encode(body, FOLD, eol=CRLF)
+
+
+def _loop(data: bytes) -> list[str]:
+    """The audit's line check as it was: a Python loop over the CRLF-separated lines."""
+    for number, line in enumerate(data.split(b"\r\n"), start=1):
+        if b"\r" in line or b"\n" in line:
+            return [f"bare CR or LF on line {number}"]
+        if len(line) > MAX_LINE:
+            return [f"line {number} longer than {MAX_LINE} octets"]
+    return []
+
+
+_piece = st.one_of(st.sampled_from([b"\r\n", b"\r", b"\n", b"\r\r\n", b"\n\r", b"x" * 999,
+                                    b"x" * 998]),
+                   st.binary(max_size=40))
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(_piece, max_size=12))
+def test_line_check_finds_what_the_loop_found(pieces: list[bytes]) -> None:
+    data = b"".join(pieces)
+    assert _line_problems(data) == _loop(data)
+
+
+def test_line_check_of_a_clean_message_and_of_damage() -> None:
+    good = b"Subject: x\r\n\r\n" + b"y" * MAX_LINE + b"\r\n"
+    assert _line_problems(good) == []
+    assert _line_problems(good + b"z\n") == ["bare CR or LF on line 4"]
+    assert _line_problems(good.replace(b"y\r\n", b"yy\r\n")) == [
+        f"line 3 longer than {MAX_LINE} octets"]
+
+
+def test_cached_day_formats_are_babels() -> None:
+    zone = ZoneInfo("Europe/Warsaw")
+    patterns = {polish.format_day: "d MMMM y", polish.format_weekday_day: "EEEE, d MMMM y",
+                polish.format_weekday: "EEEE", polish.format_short_day: "dd.MM EEE"}
+    for offset in range(0, 400, 7):
+        day = date(2014, 1, 1) + timedelta(days=offset)
+        moment = datetime(day.year, day.month, day.day, 23, 30, tzinfo=zone)
+        for _ in range(2):  # the second round is served from the cache
+            for helper, pattern in patterns.items():
+                assert helper(day) == format_date(day, pattern, locale="pl")
+                # An aware datetime is its own local day, not UTC's.
+                assert helper(moment) == format_date(day, pattern, locale="pl")
+    assert polish.format_day(date(2014, 3, 7)) == "7 marca 2014"
+    assert polish.format_datetime(datetime(2014, 3, 6, 8, 15, tzinfo=zone)) == \
+        "6 marca 2014, godz. 08:15"
