@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import email.policy
 from datetime import date, datetime, timedelta
 from email import quoprimime
+from email.headerregistry import AddressHeader
 from zoneinfo import ZoneInfo
 
+import pytest
 from babel.dates import format_date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailbot import polish
-from mailbot.render_mime import MAX_LINE, _line_problems
+from mailbot.render_mime import MAX_LINE, _line_problems, _modern_header
 from mailbot.render_wire import CRLF, FOLD, qp_body
 
 # Octets as latin-1 characters, weighted toward what makes quoted-printable break lines oddly:
@@ -80,3 +83,24 @@ def test_cached_day_formats_are_babels() -> None:
     assert polish.format_day(date(2014, 3, 7)) == "7 marca 2014"
     assert polish.format_datetime(datetime(2014, 3, 6, 8, 15, tzinfo=zone)) == \
         "6 marca 2014, godz. 08:15"
+
+
+@pytest.mark.parametrize(("name", "raw"), [
+    ("To", "=?utf-8?q?=C5=81ukasz?= <l@x.pl>"), ("To", '"eve@evil.example" <a@b.pl>, c@d.pl'),
+    ("to", "a@b.pl,\r\n c@d.pl"), ("From", "Biuro <biuro@um.krakow.pl"), ("Date", "Tue, 4 Mar"),
+    ("Date", "Tue, 04 Mar 2014 12:35:00 +0100"), ("Message-ID", "<a@b.pl"),
+    ("Message-ID", "<mailbot.m1@um.krakow.pl>"), ("In-Reply-To", "<x=?utf-8?q?y?=@z.pl>"),
+    ("Subject", "=?utf-8?q?Zg=C5=82oszenie?=\r\n =?utf-8?q?_x?="), ("X-Mailbot-Loop", "1"),
+    ("Content-Type", "multipart/mixed; x;"), ("MIME-Version", "2.0"), ("Subject", "\udcff"),
+])
+def test_header_objects_are_policy_defaults(name: str, raw: str) -> None:
+    _modern_header.cache_clear()
+    mine = _modern_header(name, raw)
+    theirs = email.policy.default.header_fetch_parse(name, raw)
+    assert type(mine).__name__ == type(theirs).__name__
+    assert type(mine).__mro__[1:] == type(theirs).__mro__[1:]
+    assert str(mine) == str(theirs)
+    assert [type(d) for d in mine.defects] == [type(d) for d in theirs.defects]
+    if isinstance(theirs, AddressHeader):
+        assert isinstance(mine, AddressHeader)
+        assert mine.addresses == theirs.addresses
