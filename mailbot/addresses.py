@@ -80,6 +80,9 @@ def _harmless(defect: object) -> bool:
     return isinstance(defect, errors.ObsoleteHeaderDefect) or bool(_HARMLESS.search(text))
 
 
+# A message's From and Reply-To are often one value, and a backlog's senders write again and
+# the robots (MAILER-DAEMON) repeat: a few recent header values are read once.
+@text_cache(maxsize=64, max_chars=300)
 def mailbox(raw_value: str) -> tuple[str | None, str | None, tuple[str, ...]]:
     """(address, display name, defects) of a header that must name exactly one mailbox.
 

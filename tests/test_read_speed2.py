@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mailparser.core import MailParser
 
-from mailbot.addresses import _FROM_HEADER
+from mailbot.addresses import _FROM_HEADER, mailbox
 from mailbot.limits import check_limits
 from mailbot.parse import _cached_address_defective, _TreeAndDefects
 
@@ -105,3 +105,11 @@ def test_registry_class_made_once_reads_like_the_header_factory(value: str) -> N
     raw = " ".join(value.split())
     assert _registry_reading(_FROM_HEADER, raw) == \
         _registry_reading(email.policy.default.header_factory, raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VALUES)
+def test_cached_mailbox_reads_like_the_uncached_rule(value: str) -> None:
+    uncached = mailbox.__wrapped__  # type: ignore[attr-defined]
+    assert mailbox(value) == uncached(value)
+    assert mailbox(value) == uncached(value)
