@@ -121,6 +121,10 @@ def tables(lines: Sequence[str]) -> list[Table]:
     i = 0
     while i < len(lines):
         header = _cells(lines[i])
+        if len(header) < 2:
+            # One cell (most prose lines) is never a header: its label is not looked up.
+            i += 1
+            continue
         keys = [(col, field_key(text)) for col, text in header]
         known = {k for _, k in keys if k}
         has_name = "name" in known or {"first_name", "surname"} <= known
