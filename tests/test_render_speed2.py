@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import email.policy
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email import quoprimime
 from email.headerregistry import AddressHeader
 from zoneinfo import ZoneInfo
@@ -14,6 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailbot import polish
+from mailbot.config import EventSettings
+from mailbot.render_ics import full_invitation, invitation
 from mailbot.render_mime import MAX_LINE, _line_problems, _modern_header
 from mailbot.render_wire import CRLF, FOLD, qp_body
 
@@ -104,3 +106,16 @@ def test_header_objects_are_policy_defaults(name: str, raw: str) -> None:
     if isinstance(theirs, AddressHeader):
         assert isinstance(mine, AddressHeader)
         assert mine.addresses == theirs.addresses
+
+
+@pytest.mark.parametrize("length", [1, 47, 48, 49, 50, 51, 99])
+def test_invitation_lines_either_side_of_the_fold(length: int) -> None:
+    # "UID:mailbot." + key + "@um.krakow.pl" is 74 octets for a 49-character key: the last
+    # line icalendar leaves unfolded; 75 and more are folded.
+    event = EventSettings()
+    uid = f"mailbot.{'k' * length}@um.krakow.pl"
+    for now in (datetime(2014, 3, 4, 12, 35, 7, tzinfo=UTC),
+                datetime(2014, 3, 4, 12, 35, 7, 123, tzinfo=ZoneInfo("Europe/Warsaw"))):
+        for _ in range(2):  # the second time from the stamp cache
+            assert (invitation(event, uid=uid, now=now, description="x")
+                    == full_invitation(event, uid=uid, now=now, description="x"))
