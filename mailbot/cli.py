@@ -166,6 +166,10 @@ def run(ctx: click.Context, once: bool, answer_backlog: bool) -> None:
     """
     from dataclasses import replace
 
+    from mailbot.readerserver import start_early
+
+    # Before the heavy imports below: the readers' forkserver loads in parallel with them.
+    start_early()
     from mailbot.pipeline import worker_lock
 
     settings = settings_of(ctx)

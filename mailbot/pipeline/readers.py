@@ -14,12 +14,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
-from multiprocessing import get_context
 from multiprocessing.connection import Connection
 
 from mailbot.bounces import BounceReport, looks_like_bounce, read_bounce
 from mailbot.models import Kind
 from mailbot.pipeline.drafts import Draft, Drafting, draft_answers
+from mailbot.readerserver import reader_context
 from mailbot.reading import Reading, read_message
 
 log = logging.getLogger("mailbot.readers")
@@ -130,11 +130,7 @@ class ReaderPool:
 
     def _create(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # forkserver: the worker runs threads (scheduler, IDLE); fork from threads is unsafe.
-            context = get_context("forkserver")
-            # The forkserver loads the readers' code and dictionary once and forks the workers
-            # from itself, so they share those pages (no effect once it is running).
-            context.set_forkserver_preload(["__main__", "mailbot.pipeline.reader_preload"])
+            context = reader_context()
             if self._lifeline is None:
                 self._lifeline = context.Pipe(duplex=False)
             self._pool = ProcessPoolExecutor(self.workers, mp_context=context,
