@@ -48,12 +48,19 @@ def format_datetime(moment: datetime, zone: tzinfo | None = None) -> str:
 
 def plural_word(n: int, one: str, few: str, many: str) -> str:
     """The noun form CLDR's Polish rules pick for `n` (one/few/many; `other` is for fractions)."""
-    category = _PL.plural_form(abs(n))
+    category = _plural_category(abs(n))
     if category == "one":
         return one
     if category == "few":
         return few
     return many
+
+
+# babel evaluates the CLDR rule afresh on every call (~30 us); answers ask about a handful of
+# counts (their attendees), so a small cache serves nearly all of them.
+@functools.lru_cache(maxsize=128)
+def _plural_category(n: int) -> str:
+    return str(_PL.plural_form(n))
 
 
 def plural(n: int, one: str, few: str, many: str) -> str:

@@ -9,6 +9,7 @@ from email.headerregistry import AddressHeader
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel import Locale
 from babel.dates import format_date
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -119,3 +120,12 @@ def test_invitation_lines_either_side_of_the_fold(length: int) -> None:
         for _ in range(2):  # the second time from the stamp cache
             assert (invitation(event, uid=uid, now=now, description="x")
                     == full_invitation(event, uid=uid, now=now, description="x"))
+
+
+def test_cached_plural_forms_are_babels() -> None:
+    for _ in range(2):  # the second round is served from the cache
+        for n in [*range(0, 130), 1001, 1002, 1005, 10**6 + 2]:
+            category = Locale("pl").plural_form(n)
+            want = {"one": "osoba", "few": "osoby"}.get(category, "osób")
+            assert polish.people(n) == f"{n} {want}"
+            assert polish.people(-n) == f"{-n} {want}"
