@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from mailparser.core import MailParser
 
 from mailbot.addresses import _FROM_HEADER, mailbox
+from mailbot.extract import textprep
 from mailbot.limits import check_limits
 from mailbot.parse import _cached_address_defective, _TreeAndDefects
 
@@ -113,3 +114,14 @@ def test_cached_mailbox_reads_like_the_uncached_rule(value: str) -> None:
     uncached = mailbox.__wrapped__  # type: ignore[attr-defined]
     assert mailbox(value) == uncached(value)
     assert mailbox(value) == uncached(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ 09.,ąĄłŁżŻéÉßİſKµ\u0130\u212a\xa0\t"), max_size=300))
+def test_fold_ascii_path_equals_the_table(text: str) -> None:
+    assert not any(key < 128 for key in textprep._FOLD)
+    expected = text.translate(textprep._FOLD).lower()
+    assert textprep._fold(text) == expected
+    assert textprep.fold(text) == expected
+    assert textprep.fold(text.encode("ascii", "ignore").decode()) == \
+        text.encode("ascii", "ignore").decode().lower()

@@ -98,11 +98,12 @@ def _line_codes(line: str, org_folded: str) -> set[str]:
     text = _without_names(line)
     for sentence in sentences(text):
         folded = fold(sentence)
-        clauses = [c for c in _SPLIT.split(sentence) if c.strip()]
         starts_with_org = bool(org_folded) and fold(line).lstrip(" -•*").startswith(
             org_folded) and bool(_DASH.search(sentence))
         if not _ACTIVITY.search(folded) and not starts_with_org:
             continue
+        # Split only the sentences that may state an area (most do not).
+        clauses = [c for c in _SPLIT.split(sentence) if c.strip()]
         for clause in clauses:
             if _OFF_TOPIC.search(fold(clause)):
                 continue

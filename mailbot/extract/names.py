@@ -156,11 +156,15 @@ def person_display_name(text: str | None) -> str | None:
     return _display_name(text)
 
 
+# Every title a display name may open with (built once, not per name read).
+_ANY_TITLE = frozenset(TITLES) | NEUTRAL_TITLES
+
+
 # Signature lines and display names are read by the contact, sender and people readers.
 @text_cache(maxsize=1024, max_chars=200)
 def _display_name(text: str) -> str | None:
     words = [w for w in text.replace(",", " ").split() if w]
-    while words and _title_key(words[0]) in TITLES | dict.fromkeys(NEUTRAL_TITLES):
+    while words and _title_key(words[0]) in _ANY_TITLE:
         words = words[1:]
     if not 2 <= len(words) <= 3 or not all(_is_name_word(w) for w in words):
         return None

@@ -38,12 +38,18 @@ def fold(text: str) -> str:
     """Lower-case ASCII folding that keeps every index (one character in, one out)."""
     if len(text) <= _CACHED_FOLD_CHARS:
         return _cached_fold(text)
-    return text.translate(_FOLD).lower()
+    return _fold(text)
 
 
 @lru_cache(maxsize=4096)
 def _cached_fold(text: str) -> str:
-    return text.translate(_FOLD).lower()
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
+    # _FOLD maps only non-ASCII letters: ASCII text (half the lines) needs no per-character
+    # table lookup.
+    return text.lower() if text.isascii() else text.translate(_FOLD).lower()
 
 
 def has_diacritics(text: str) -> bool:
