@@ -135,9 +135,10 @@ def _attribution_end(lines: _Lines, i: int) -> int | None:
     first = lines.content[i]
     if not first or len(first) > 300:
         return None
+    # Both attribution patterns end in a colon: lines without one skip them.
     for size in (1, 2):
         joined = " ".join(lines.content[i:i + size])
-        if (_APPLE_PL.match(joined) and _DATE_OR_TIME.search(joined)
+        if (":" in joined and _APPLE_PL.match(joined) and _DATE_OR_TIME.search(joined)
                 and (size == 1 or not _APPLE_PL.match(first))):
             return i + size
     for size in (1, 2, 3):
@@ -150,7 +151,7 @@ def _attribution_end(lines: _Lines, i: int) -> int | None:
                 return None
             if not (_START.match(first) or _WEEKDAY_START.match(first)):
                 return None
-        if _WROTE.search(last):
+        if ":" in last and _WROTE.search(last):
             joined = " ".join(lines.content[i:i + size])
             if len(joined) <= 400 and _is_attribution(joined):
                 return i + size
@@ -159,7 +160,8 @@ def _attribution_end(lines: _Lines, i: int) -> int | None:
 
 
 def _is_attribution(text: str) -> bool:
-    if not _WROTE.search(text):
+    # Every attribution ends with a colon: most lines are ruled out without the patterns.
+    if ":" not in text or not _WROTE.search(text):
         return False
     dated = bool(_DATE_OR_TIME.search(text))
     has_address = "@" in text or "<" in text

@@ -6,12 +6,14 @@ import csv
 import email.policy
 from collections.abc import Callable
 from pathlib import Path
+from re import _parser as sre_parser  # type: ignore[attr-defined]
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from mailparser.core import MailParser
 
+from mailbot import quotes
 from mailbot.addresses import _FROM_HEADER, mailbox
 from mailbot.extract import textprep
 from mailbot.limits import check_limits
@@ -125,3 +127,22 @@ def test_fold_ascii_path_equals_the_table(text: str) -> None:
     assert textprep.fold(text) == expected
     assert textprep.fold(text.encode("ascii", "ignore").decode()) == \
         text.encode("ascii", "ignore").decode().lower()
+
+
+def test_attribution_patterns_need_a_colon() -> None:
+    from test_read_speed import _sequence_covered
+
+    for pattern in (quotes._WROTE, quotes._APPLE_PL):
+        parsed = list(sre_parser.parse(pattern.pattern, pattern.flags))
+        assert _sequence_covered(parsed, (":",))
+    # The check can fail: the date pattern has no colon in every match.
+    assert not _sequence_covered(list(sre_parser.parse(quotes._DATE_OR_TIME.pattern)), (":",))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("Wdniu 2014 napisał(a)wrote pisze:Przez<>@ \t"), max_size=80))
+def test_attribution_precheck_changes_no_answer(text: str) -> None:
+    if ":" not in text:
+        assert quotes._WROTE.search(text) is None
+        assert quotes._APPLE_PL.match(text) is None
+        assert not quotes._is_attribution(text)
