@@ -179,12 +179,12 @@ def _line_problems(data: bytes) -> list[str]:
     # and every LF preceded by a CR exactly when the three counts agree (CRLFs cannot overlap),
     # and then the pieces between CRLFs are the lines. (A regex for 999 non-CRLF octets scans
     # each line from every offset: 2 ms.)
-    crlf = data.count(b"\r\n")
-    if (data.count(b"\r") == crlf == data.count(b"\n")
-            and max(map(len, data.split(b"\r\n"))) <= MAX_LINE):
+    lines = data.split(b"\r\n")
+    crlf = len(lines) - 1
+    if data.count(b"\r") == crlf == data.count(b"\n") and max(map(len, lines)) <= MAX_LINE:
         return []
     # Something is wrong: the line loop says what and where.
-    for number, line in enumerate(data.split(b"\r\n"), start=1):
+    for number, line in enumerate(lines, start=1):
         if b"\r" in line or b"\n" in line:
             return [f"bare CR or LF on line {number}"]
         if len(line) > MAX_LINE:
