@@ -67,6 +67,9 @@ _PIECES = st.sampled_from([
     "from mx.pl (mx.pl [1.2.3.4])", "by mx.um.krakow.pl (Postfix)", "with ESMTP id 5FF3",
     "for <ngo@um.krakow.pl>", "; ", "id", "via", "[", "]",
 ])
+MIXED_FOLD = st.text(alphabet=st.sampled_from(
+    "ąćęłńóśźżĄĆĘŁŃÓŚŹŻáàâäãåçčďéèêëěíìîïňñòôöõřšťúùûüůýÿžÁÀÂÄÃÅÇČĎÉÈÊËĚÍÌÎÏŇÑÒÔÖÕŘŠŤÚÙÛÜŮÝŽ"
+    "aZ 0.İſKß\udcc5\u0301-[]^\\"), max_size=300)
 _VALUES = st.lists(_PIECES, min_size=0, max_size=8).map("".join)
 _NAMES = st.sampled_from(["From", "To", "Cc", "Bcc", "Reply-To", "Delivered-To", "Date",
                           "Resent-Date", "Received", "Subject"])
@@ -146,3 +149,10 @@ def test_attribution_precheck_changes_no_answer(text: str) -> None:
         assert quotes._WROTE.search(text) is None
         assert quotes._APPLE_PL.match(text) is None
         assert not quotes._is_attribution(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=300) | MIXED_FOLD)
+def test_fold_equals_the_translation_table_on_any_text(text: str) -> None:
+    assert textprep._fold(text) == text.translate(textprep._FOLD).lower()
+    assert textprep.fold(text) == text.translate(textprep._FOLD).lower()
