@@ -190,10 +190,15 @@ def qp_body(body: str) -> str:
     for an HTML body. A line break is CRLF, CR or LF, as body_encode's splitlines reads them.
     """
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return CRLF.join([_qp_line(line) for line in lines])
+    return CRLF.join([_qp_line(line) if len(line) <= _QP_CACHED else
+                      quoprimime.body_encode(line, FOLD, eol=CRLF) for line in lines])
 
 
-# Bounded: the layout's lines hit on every answer; names and dates miss and are evicted.
+# Bounded: the layout's lines hit on every answer; names and dates miss and are evicted. Only
+# lines up to 1,000 octets are kept (a digest may hold longer ones), so the cache stays < 1 MB.
+_QP_CACHED = 1000
+
+
 @functools.lru_cache(maxsize=256)
 def _qp_line(line: str) -> str:
     return quoprimime.body_encode(line, FOLD, eol=CRLF)

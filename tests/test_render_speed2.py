@@ -18,7 +18,7 @@ from mailbot import polish
 from mailbot.config import EventSettings
 from mailbot.render_ics import full_invitation, invitation
 from mailbot.render_mime import MAX_LINE, _line_problems, _modern_header
-from mailbot.render_wire import CRLF, FOLD, qp_body
+from mailbot.render_wire import CRLF, FOLD, _qp_line, qp_body
 
 # Octets as latin-1 characters, weighted toward what makes quoted-printable break lines oddly:
 # "=", whitespace before a line end, line ends of every kind, and other splitlines separators.
@@ -129,3 +129,12 @@ def test_cached_plural_forms_are_babels() -> None:
             want = {"one": "osoba", "few": "osoby"}.get(category, "osób")
             assert polish.people(n) == f"{n} {want}"
             assert polish.people(-n) == f"{-n} {want}"
+
+
+def test_qp_body_of_lines_too_long_to_cache() -> None:
+    body = ("ż" * 700 + " \n").encode("utf-8").decode("latin-1") * 2 + "x=" * 600
+    before = _qp_line.cache_info().currsize
+    _qp_line.cache_clear()
+    assert qp_body(body) == quoprimime.body_encode(body, FOLD, eol=CRLF)
+    assert _qp_line.cache_info().currsize == 0
+    assert before <= 256
