@@ -22,10 +22,12 @@ class KindReading:
     signals: tuple[str, ...]
 
 
-def _cancellation(own: str) -> tuple[bool, bool]:
-    """(cancels, only part of it / a change of person)."""
+def _cancellation(own: str, parts: list[str] | None = None,
+                  folded_all: str | None = None) -> tuple[bool, bool]:
+    """(cancels, only part of it / a change of person); `parts`, `folded_all`: the text's
+    sentences and fold when the caller has them already."""
     cancels = False
-    for sentence in sentences(own.replace("\n", " ")):
+    for sentence in sentences(own.replace("\n", " ")) if parts is None else parts:
         folded = fold(sentence)
         if "?" in sentence or folded.lstrip().startswith("czy "):
             continue  # "Czy mogę zrezygnować?" asks; it does not cancel
@@ -33,14 +35,18 @@ def _cancellation(own: str) -> tuple[bool, bool]:
         if match and not cues.UNSUBSCRIBE.search(folded) and not re.search(
                 r"\bnie " + re.escape(match.group(0).split()[0]), folded):
             cancels = True
-    folded_all = fold(own)
+    if folded_all is None:
+        folded_all = fold(own)
     partial = bool(cues.REPLACEMENT.search(folded_all) or cues.PARTIAL.search(folded_all))
     return cancels, partial
 
 
-def _asks(own: str) -> bool:
+def _asks(own: str, parts: list[str]) -> bool:
+    """Whether the text asks something (`parts`: the sentences of `own`)."""
     text = _URL.sub(" ", own)
-    return any(cues.QUESTION.search(fold(s)) for s in sentences(text.replace("\n", " ")))
+    if text != own:
+        parts = sentences(text.replace("\n", " "))
+    return any(cues.QUESTION.search(fold(s)) for s in parts)
 
 
 def read_kind(own_lines: Sequence[str], subject: str, *, registers: bool, named: bool,
@@ -48,7 +54,10 @@ def read_kind(own_lines: Sequence[str], subject: str, *, registers: bool, named:
     """Kind from what the text does; `registers` is a registration cue, `named` someone found."""
     own = "\n".join(own_lines)
     folded_subject = fold(subject)
-    cancels, partial = _cancellation(own)
+    # The text's sentences and fold are read by several rules below: computed once.
+    parts = sentences(own.replace("\n", " "))
+    folded_own = fold(own)
+    cancels, partial = _cancellation(own, parts, folded_own)
     if not own.strip() or (not cancels and not registers):
         subject_cancels, _ = _cancellation(subject)
         cancels = cancels or subject_cancels
@@ -68,11 +77,11 @@ def read_kind(own_lines: Sequence[str], subject: str, *, registers: bool, named:
             return KindReading(Kind.REGISTRATION, 0.4, "zgłasza i rezygnuje w jednej wiadomości",
                                ("text:registration-and-cancellation",))
         return KindReading(Kind.REGISTRATION, 0.9, "zgłasza uczestników", tuple(signals))
-    about_event = bool(cues.EVENT.search(fold(own)) or cues.EVENT.search(folded_subject))
-    if _asks(own) and about_event and not list_mail:
+    about_event = bool(cues.EVENT.search(folded_own) or cues.EVENT.search(folded_subject))
+    if _asks(own, parts) and about_event and not list_mail:
         return KindReading(Kind.QUESTION, 0.8, "pyta o wydarzenie i nikogo nie zgłasza",
                            ("text:question",))
-    if registers and not list_mail and not _DIGEST_CONTEXT.search(fold(own)):
+    if registers and not list_mail and not _DIGEST_CONTEXT.search(folded_own):
         return KindReading(Kind.REGISTRATION, 0.7, "zgłasza, ale jeszcze nie podaje nazwisk",
                            ("text:registration-without-names",))
     if list_mail:
