@@ -9,8 +9,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateNotFound,
+    select_autoescape,
+)
 from jinja2 import TemplateError as JinjaTemplateError
+from markupsafe import Markup
 
 from mailbot.config import EventSettings
 from mailbot.digest import DigestData, fit
@@ -97,6 +105,9 @@ class Renderer:
             "phones": [clean_text(p, 40) for p in event.office_phones],
             "signature": self.from_name,
         }
+        # _event.txt.j2 and _event.html.j2 render the same for every answer: made on the first
+        # answer, then passed in as event_text / event_html (see _event_blocks).
+        self._blocks: dict[str, str] | None = None
 
     # -- answers -----------------------------------------------------------------------------
 
@@ -153,7 +164,29 @@ class Renderer:
             "received_at": received,
             "inbound_subject": clean_text(request.inbound_subject, 78),
             "invitation_name": ICS_NAME,
+            **self._event_blocks(),
         }
+
+    def _event_blocks(self) -> dict[str, str]:
+        """{"event_text": ..., "event_html": ...}: the _event templates rendered once, from the
+        event alone (StrictUndefined: they may not use anything else), for `{{ event_text }}`
+        where an answer once had `{% include "_event.txt.j2" %}` (same text, ~0.03 ms less).
+        Each ends without its last newline, which the line holding the variable supplies."""
+        if self._blocks is None:
+            blocks: dict[str, str] = {}
+            for key, name in (("event_text", "_event.txt.j2"), ("event_html", "_event.html.j2")):
+                try:
+                    text = self.env.get_template(name).render({"event": self.event_ctx})
+                except TemplateNotFound:
+                    # Only a template using the variable needs it (and then fails as undefined).
+                    continue
+                except JinjaTemplateError as exc:
+                    raise RenderError(f"template {name}: {type(exc).__name__}: {exc}") from exc
+                if not text.endswith("\n"):
+                    raise RenderError(f"template {name} must end with a newline")
+                blocks[key] = Markup(text[:-1]) if key == "event_html" else text[:-1]
+            self._blocks = blocks
+        return self._blocks
 
     def _ics_description(self, ctx: dict[str, Any]) -> str:
         lines = []

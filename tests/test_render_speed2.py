@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import email.policy
+import shutil
 from datetime import UTC, date, datetime, timedelta
 from email import quoprimime
 from email.headerregistry import AddressHeader
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,9 +15,13 @@ from babel import Locale
 from babel.dates import format_date
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jinja2 import ChoiceLoader, DictLoader, FileSystemLoader
 
 from mailbot import polish
 from mailbot.config import EventSettings
+from mailbot.errors import RenderError
+from mailbot.models import Person
+from mailbot.render import KINDS, AnswerRequest, Renderer
 from mailbot.render_ics import full_invitation, invitation
 from mailbot.render_mime import MAX_LINE, _line_problems, _modern_header
 from mailbot.render_wire import CRLF, FOLD, _qp_line, qp_body
@@ -138,3 +144,55 @@ def test_qp_body_of_lines_too_long_to_cache() -> None:
     assert qp_body(body) == quoprimime.body_encode(body, FOLD, eol=CRLF)
     assert _qp_line.cache_info().currsize == 0
     assert before <= 256
+
+
+_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+def _with_includes(renderer: Renderer) -> None:
+    """Put the includes back where the answers use the pre-rendered event blocks."""
+    overrides = {}
+    for path in _TEMPLATES.glob("*.j2"):
+        text = path.read_text(encoding="utf-8")
+        if "event_text" in text or "event_html" in text:
+            overrides[path.name] = (text.replace("{{ event_text }}\n", '{% include "_event.txt.j2" %}\n')
+                                    .replace("{{ event_html }}\n", '{% include "_event.html.j2" %}\n'))
+    assert len(overrides) == 6
+    assert all("event_" not in text for text in overrides.values())
+    env = renderer.env
+    env.loader = ChoiceLoader([DictLoader(overrides), FileSystemLoader(str(_TEMPLATES))])
+    env.cache = {}
+
+
+@pytest.mark.parametrize("event", [
+    EventSettings(), EventSettings(name='Konferencja <b>&"x"</b> ' + "ż" * 50, place="Sala <i>1</i>"),
+])
+def test_event_blocks_render_what_the_includes_rendered(event: EventSettings) -> None:
+    fast = Renderer(_TEMPLATES, event)
+    slow = Renderer(_TEMPLATES, event)
+    _with_includes(slow)
+    people = ((), (Person("Jan Kowalski", "prezes"), Person("<b>Anna</b>")))
+    for kind in KINDS:
+        for attendees in people:
+            for organisation in (None, "Fundacja <&>"):
+                request = AnswerRequest(
+                    kind=kind, to_addr="jan@fundacja.pl", to_name="Jan", in_reply_to=None,
+                    inbound_subject="Zgłoszenie", organisation=organisation, attendees=attendees,
+                    received_at=datetime(2014, 3, 4, 12, 31, tzinfo=ZoneInfo("Europe/Warsaw")),
+                    key=f"k-{kind}")
+                new = fast._render_pair(kind, fast._answer_context(request))
+                old = slow._render_pair(kind, slow._answer_context(request))
+                assert new == old
+                if kind in ("confirmation", "promotion", "waitlist"):
+                    assert "Miejsce: " in new[1]
+
+
+def test_event_templates_may_use_the_event_only(tmp_path: Path) -> None:
+    shutil.copytree(_TEMPLATES, tmp_path / "t")
+    event = tmp_path / "t" / "_event.txt.j2"
+    event.write_text(event.read_text(encoding="utf-8") + "{{ organisation }}\n", encoding="utf-8")
+    renderer = Renderer(tmp_path / "t", EventSettings())
+    with pytest.raises(RenderError, match=r"_event\.txt\.j2: UndefinedError"):
+        renderer._render_pair("refusal", renderer._answer_context(AnswerRequest(
+            kind="refusal", to_addr="a@b.pl", to_name=None, in_reply_to=None, inbound_subject="",
+            organisation=None, attendees=(), received_at=None, key="k")))
