@@ -70,10 +70,17 @@ def safe_display_name(name: str | None, limit: int = 64) -> str | None:
 
 
 def safe_msg_id(value: str | None) -> str | None:
-    """The inbound Message-ID when it is one safe `<...>` token, else None (then it is dropped)."""
+    """The inbound Message-ID when it is one safe `<...>` token, else None (then it is dropped).
+
+    One that holds "=?" is dropped too: readers decode what looks like an encoded word even
+    inside a msg-id, so the echo would not match (and the audit refused the whole answer, so
+    the registrant got none).
+    """
     if value is None:
         return None
     candidate = value.strip()
+    if "=?" in candidate:
+        return None
     return candidate if _MSG_ID.fullmatch(candidate) else None
 
 
