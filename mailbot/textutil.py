@@ -6,12 +6,14 @@ import base64
 import binascii
 import codecs
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
 from typing import TypeVar
 
 _R = TypeVar("_R")
+_O = TypeVar("_O", bound=Hashable)
+_T = TypeVar("_T")
 
 
 def text_cache(maxsize: int, max_chars: int) -> Callable[[Callable[[str], _R]], Callable[[str], _R]]:
@@ -27,6 +29,29 @@ def text_cache(maxsize: int, max_chars: int) -> Callable[[Callable[[str], _R]], 
         @wraps(func)
         def call(text: str) -> _R:
             return cached(text) if len(text) <= max_chars else func(text)
+
+        return call
+
+    return decorate
+
+
+def list_cache(maxsize: int, max_chars: int,
+               ) -> Callable[[Callable[[str, _O], list[_T]]], Callable[[str, _O], list[_T]]]:
+    """Memoise a PURE function (text, option) -> list for texts of at most `max_chars`.
+
+    The same lines are read by several rules (and a backlog repeats them). The cache keeps a
+    tuple, so every caller gets a list of its own to change; long texts are computed each time.
+    """
+    def decorate(func: Callable[[str, _O], list[_T]]) -> Callable[[str, _O], list[_T]]:
+        @lru_cache(maxsize=maxsize)
+        def cached(text: str, option: _O) -> tuple[_T, ...]:
+            return tuple(func(text, option))
+
+        @wraps(func)
+        def call(text: str, option: _O) -> list[_T]:
+            if len(text) <= max_chars:
+                return list(cached(text, option))
+            return func(text, option)
 
         return call
 

@@ -184,3 +184,21 @@ def test_head_stems_cover_every_head_word() -> None:
     assert mentions("Dzień dobry, przesyłam zgłoszenie.") == []
     assert [m.name for m in mentions("W imieniu Stowarzyszenia Przyjaciół Tyńca")] == \
         ["Stowarzyszenie Przyjaciół Tyńca"]
+
+
+def test_list_cache_hands_out_fresh_lists_and_skips_long_texts() -> None:
+    from mailbot.textutil import list_cache
+
+    calls: list[tuple[str, int]] = []
+
+    @list_cache(maxsize=8, max_chars=5)
+    def repeat(text: str, times: int) -> list[str]:
+        calls.append((text, times))
+        return [text] * times
+
+    first = repeat("ab", 2)
+    first.append("changed")
+    assert repeat("ab", 2) == ["ab", "ab"]
+    assert repeat("ab", 3) == ["ab", "ab", "ab"]
+    assert repeat("abcdefg", 1) == repeat("abcdefg", 1) == ["abcdefg"]
+    assert calls == [("ab", 2), ("ab", 3), ("abcdefg", 1), ("abcdefg", 1)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from mailbot.extract import cues
 from mailbot.extract.morph import readings
@@ -14,7 +13,7 @@ from mailbot.extract.personscan import PersonMention, person_mentions
 from mailbot.extract.phones import emails_in, is_office_phone, normalise_phone, phones_in
 from mailbot.extract.roles import feminine_only, is_possessive, is_role_word, normalise_role
 from mailbot.extract.textprep import fold
-from mailbot.textutil import text_cache
+from mailbot.textutil import list_cache, text_cache
 
 # Compiled once (they run for every sentence and list item).
 _PARENTHESIS = re.compile(r"\s*\(([^()]{1,200})\)")
@@ -164,16 +163,10 @@ _CACHED_CHARS = 500
 
 def sentence_people(sentence: str, office: frozenset[str]) -> list[Rec]:
     """Attendees named in a registration sentence (not the replaced or withdrawn ones)."""
-    if len(sentence) <= _CACHED_CHARS:
-        return list(_cached_sentence_people(sentence, frozenset(office)))
-    return _sentence_people(sentence, office)
+    return _sentence_people(sentence, frozenset(office))
 
 
-@lru_cache(maxsize=512)
-def _cached_sentence_people(sentence: str, office: frozenset[str]) -> tuple[Rec, ...]:
-    return tuple(_sentence_people(sentence, office))
-
-
+@list_cache(maxsize=512, max_chars=_CACHED_CHARS)
 def _sentence_people(sentence: str, office: frozenset[str]) -> list[Rec]:
     folded = fold(sentence)
     clauses = [(s, e, bool(cues.NEGATIVE.search(folded, s, e))) for s, e in _clauses(sentence)]

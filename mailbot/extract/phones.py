@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import phonenumbers
 
 from mailbot.addresses import validated
 from mailbot.extract.textprep import fold
-from mailbot.textutil import text_cache
+from mailbot.textutil import list_cache, text_cache
 
 # The office's own lines (MOWIS, Urząd Miasta Krakowa): they appear in quoted notices and must
 # never become an organisation's contact. The whole 12 616 range belongs to the city office.
@@ -66,16 +65,10 @@ _CACHED_LINE_CHARS = 500
 
 def phones_in(text: str, *, labelled: bool = True) -> list[str]:
     """E.164 numbers in `text` in order; `labelled=False` reads a bare number (a table cell)."""
-    if len(text) <= _CACHED_LINE_CHARS:
-        return list(_cached_phones(text, labelled))
     return _phones_in(text, labelled)
 
 
-@lru_cache(maxsize=1024)
-def _cached_phones(text: str, labelled: bool) -> tuple[str, ...]:
-    return tuple(_phones_in(text, labelled))
-
-
+@list_cache(maxsize=1024, max_chars=_CACHED_LINE_CHARS)
 def _phones_in(text: str, labelled: bool) -> list[str]:
     found: list[str] = []
     raws = [m.group(1) for m in _LABELLED.finditer(text)] if labelled else [text]
@@ -98,16 +91,10 @@ def is_office_email(address: str, office: frozenset[str] = frozenset()) -> bool:
 
 def emails_in(text: str, office: frozenset[str] = frozenset()) -> list[str]:
     """Valid addresses in `text`, in order, without the office's own."""
-    if len(text) <= _CACHED_LINE_CHARS:
-        return list(_cached_emails(text, frozenset(office)))
-    return _emails_in(text, office)
+    return _emails_in(text, frozenset(office))
 
 
-@lru_cache(maxsize=1024)
-def _cached_emails(text: str, office: frozenset[str]) -> tuple[str, ...]:
-    return tuple(_emails_in(text, office))
-
-
+@list_cache(maxsize=1024, max_chars=_CACHED_LINE_CHARS)
 def _emails_in(text: str, office: frozenset[str]) -> list[str]:
     found: list[str] = []
     for match in _EMAIL.finditer(text):
