@@ -96,3 +96,23 @@ def cli_world(tmp_path: Path, monkeypatch: object, **settings: str) -> Path:
     for name in ("MAILBOT_INBOX", "MAILBOT_OUTBOX", "MAILBOT_DATABASE"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
+
+
+def staff_cli(settings: Settings, folder: Path, outbox_url: str, *args: str,
+              extra_config: str = "") -> str:
+    """A staff command run through the CLI against `settings`' database, the Maildir inbox in
+    `folder`/inbox and `outbox_url`; its output, after checking it exited 0."""
+    from click.testing import CliRunner
+
+    from mailbot.cli import cli
+
+    config = folder / "staff.toml"
+    config.write_text(f'[paths]\ntemplates = "{settings.templates}"\n'
+                      f'digests = "{folder / "digests"}"\n{extra_config}')
+    env = {"MAILBOT_DATABASE": str(settings.database),
+           "MAILBOT_INBOX": f"maildir:{folder / 'inbox'}",
+           "MAILBOT_OUTBOX": outbox_url}
+    result = CliRunner().invoke(cli, ["--config", str(config), *args], env=env,
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output

@@ -14,12 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
-from e2e_support import make_settings
+from e2e_support import make_settings, staff_cli
 from invariants import Clock, Sent, check_invariants, file_ledger, registration, tuned
 
 from mailbot.bounces import looks_like_bounce, read_bounce, undelivered
-from mailbot.cli import cli
 from mailbot.config import Settings
 from mailbot.digest import build_digest
 from mailbot.inbox import seed_maildir
@@ -48,16 +46,7 @@ class Loop:
         return [s for s in file_ledger(self.tmp / "outbox") if not s.is_digest]
 
     def staff(self, *args: str) -> str:
-        config = self.tmp / "staff.toml"
-        config.write_text(f'[paths]\ntemplates = "{self.settings.templates}"\n'
-                          f'digests = "{self.tmp / "digests"}"\n')
-        env = {"MAILBOT_DATABASE": str(self.settings.database),
-               "MAILBOT_INBOX": f"maildir:{self.tmp / 'inbox'}",
-               "MAILBOT_OUTBOX": f"file:{self.tmp / 'outbox'}"}
-        result = CliRunner().invoke(cli, ["--config", str(config), *args], env=env,
-                                    catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-        return result.output
+        return staff_cli(self.settings, self.tmp, f"file:{self.tmp / 'outbox'}", *args)
 
     def close(self) -> None:
         self.pipeline.close()

@@ -10,13 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
-from e2e_support import make_settings
+from e2e_support import make_settings, staff_cli
 from invariants import Clock, Sent, check_invariants, registration, tuned
 from smtp_sink import SmtpSink
 from tcp_proxy import TcpProxy
 
-from mailbot.cli import cli
 from mailbot.config import Settings
 from mailbot.errors import StoreError
 from mailbot.inbox import seed_maildir
@@ -50,17 +48,9 @@ class Desk:
         return self.store.query("select * from outbox where kind != 'digest' order by id")
 
     def staff(self, *args: str) -> str:
-        env = {"MAILBOT_DATABASE": str(self.settings.database),
-               "MAILBOT_INBOX": f"maildir:{self.inbox}",
-               "MAILBOT_OUTBOX": f"smtp://127.0.0.1:{self.settings.outbox.port}"}
-        config = self.inbox.parent / "staff.toml"
-        config.write_text(f'[paths]\ntemplates = "{self.settings.templates}"\n'
-                          f'digests = "{self.inbox.parent / "digests"}"\n'
-                          f'[schedule]\ndigest_time = {LATE_DIGEST.isoformat()}\n')
-        result = CliRunner().invoke(cli, ["--config", str(config), *args], env=env,
-                                    catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-        return result.output
+        return staff_cli(self.settings, self.inbox.parent,
+                         f"smtp://127.0.0.1:{self.settings.outbox.port}", *args,
+                         extra_config=f"[schedule]\ndigest_time = {LATE_DIGEST.isoformat()}\n")
 
     def close(self) -> None:
         self.pipeline.close()
