@@ -84,6 +84,13 @@ def make_pipeline(settings: Settings, store: Store) -> Pipeline:
     return Pipeline(settings, store, utc_now)
 
 
+@contextmanager
+def pipelined(ctx: click.Context) -> Iterator[tuple[Settings, Store, Pipeline]]:
+    """opened() plus a pipeline, closed (reader processes joined) however the command ends."""
+    with opened(ctx) as (settings, store), make_pipeline(settings, store) as pipeline:
+        yield settings, store, pipeline
+
+
 @cli.command("check-config")
 @click.pass_context
 def check_config(ctx: click.Context) -> None:
@@ -176,18 +183,17 @@ def run(ctx: click.Context, once: bool, answer_backlog: bool) -> None:
     if answer_backlog:
         inbox = settings.file.inbox.model_copy(update={"answer_backlog": True})
         settings = replace(settings, file=settings.file.model_copy(update={"inbox": inbox}))
-    with worker_lock(settings.database), opened(ctx) as (_, store):
-        pipeline = make_pipeline(settings, store)
+    with worker_lock(settings.database), opened(ctx) as (_, store), \
+            make_pipeline(settings, store) as pipeline:
         pipeline.recover()
-        if once:
-            pipeline.readers.warm_in_background()
-            report = pipeline.cycle()
-            pipeline.close()
-            print_report(report)
-            if report.errors and any(e.startswith(("inbox:", "outbox:")) for e in report.errors):
-                ctx.exit(2)
+        if not once:
+            _run_forever(settings, pipeline)
             return
-        _run_forever(settings, pipeline)
+        pipeline.readers.warm_in_background()
+        report = pipeline.cycle()
+    print_report(report)
+    if report.errors and any(e.startswith(("inbox:", "outbox:")) for e in report.errors):
+        ctx.exit(2)
 
 
 def _run_forever(settings: Settings, pipeline: Pipeline) -> None:
@@ -214,7 +220,6 @@ def _run_forever(settings: Settings, pipeline: Pipeline) -> None:
     pipeline.readers.warm()
     click.echo(f"mailbot: pracuję ({settings.inbox.describe()}); Ctrl-C kończy.", err=True)
     worker.run_forever()
-    pipeline.close()
     click.echo("mailbot: zakończono.", err=True)
 
 
@@ -229,13 +234,9 @@ def poll(ctx: click.Context) -> None:
     """
     from mailbot.pipeline import CycleReport
 
-    with opened(ctx) as (settings, store):
-        pipeline = make_pipeline(settings, store)
+    with pipelined(ctx) as (_, _, pipeline):
         report = CycleReport()
-        try:
-            pipeline.poll(report)
-        finally:
-            pipeline.close()
+        pipeline.poll(report)
         click.echo(f"Pobrano {report.fetched}, nowych zapisanych: {report.stored}.")
 
 
@@ -250,9 +251,9 @@ def process(ctx: click.Context) -> None:
     """
     from mailbot.pipeline import CycleReport
 
-    with opened(ctx) as (settings, store):
+    with pipelined(ctx) as (_, _, pipeline):
         report = CycleReport()
-        make_pipeline(settings, store).process(report)
+        pipeline.process(report)
         print_report(report)
 
 
@@ -270,7 +271,8 @@ def send(ctx: click.Context) -> None:
     settings = settings_of(ctx)
     with worker_lock(settings.database), opened(ctx) as (_, store):
         report = CycleReport()
-        make_pipeline(settings, store).send(report)
+        with make_pipeline(settings, store) as pipeline:
+            pipeline.send(report)
         click.echo(f"Wysłano {report.sent}; do ponowienia {report.retry}; nieudane "
                    f"{report.send_failed}; niepewne {report.in_doubt}.")
 

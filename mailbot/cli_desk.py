@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from mailbot.cli import make_pipeline, opened
+from mailbot.cli import opened, pipelined
 from mailbot.cli_staff import FORMATS, emit
 
 
@@ -34,8 +34,8 @@ def review(ctx: click.Context, fmt: str) -> None:
     from mailbot.cli_staff import local_time
     from mailbot.pipeline.staff import review_queue
 
-    with opened(ctx) as (settings, store):
-        items = review_queue(make_pipeline(settings, store))
+    with pipelined(ctx) as (settings, _, pipeline):
+        items = review_queue(pipeline)
     if fmt == "table":
         items = [{**i, "czas": local_time(i["czas"], settings)} for i in items]
     emit(items, ["typ", "id", "czas", "od", "rodzaj", "powód"], fmt)
@@ -58,8 +58,7 @@ def approve(ctx: click.Context, message_id: int, how: str | None) -> None:
     from mailbot.pipeline.staff import approve as approve_message
     from mailbot.pipeline.staff import mark_handled
 
-    with opened(ctx) as (settings, store):
-        pipeline = make_pipeline(settings, store)
+    with pipelined(ctx) as (_, _, pipeline):
         if how:
             mark_handled(pipeline, message_id, how, actor())
             click.echo(f"Wiadomość #{message_id}: zamknięta ({how}).")
@@ -106,8 +105,7 @@ def edit(ctx: click.Context, item_id: int, is_registration: bool, org: str | Non
     fix = Correction(org, krs, nip, regon, tuple(parse_person(p) for p in people),
                      tuple(remove_person), contact_email, contact_name, contact_phone,
                      None if is_registration else kind)
-    with opened(ctx) as (settings, store):
-        pipeline = make_pipeline(settings, store)
+    with pipelined(ctx) as (_, _, pipeline):
         if is_registration:
             reg = edit_registration(pipeline, item_id, fix, actor())
             names = ", ".join(p.name or f"({p.role})" for p in reg.attendees)
@@ -149,8 +147,7 @@ def add(ctx: click.Context, org: str, people: tuple[str, ...], source: str, rece
     from mailbot.models import Contact
     from mailbot.pipeline.staff import add_registration, parse_person
 
-    with opened(ctx) as (settings, store):
-        pipeline = make_pipeline(settings, store)
+    with pipelined(ctx) as (settings, store, pipeline):
         outcome, message_id = add_registration(
             pipeline, organisation=org, people=[parse_person(p) for p in people],
             contact=Contact(contact_name, contact_email, contact_phone), source=source,
@@ -258,8 +255,8 @@ def outbox_mark_sent(ctx: click.Context, outbox_id: int) -> None:
     """
     from mailbot.pipeline.staff import settle_outbox
 
-    with opened(ctx) as (settings, store):
-        settle_outbox(make_pipeline(settings, store), outbox_id, "mark-sent", actor())
+    with pipelined(ctx) as (_, _, pipeline):
+        settle_outbox(pipeline, outbox_id, "mark-sent", actor())
     click.echo(f"Odpowiedź #{outbox_id}: oznaczona jako wysłana.")
 
 
@@ -275,8 +272,8 @@ def outbox_resend(ctx: click.Context, outbox_id: int) -> None:
     """
     from mailbot.pipeline.staff import settle_outbox
 
-    with opened(ctx) as (settings, store):
-        settle_outbox(make_pipeline(settings, store), outbox_id, "resend", actor())
+    with pipelined(ctx) as (_, _, pipeline):
+        settle_outbox(pipeline, outbox_id, "resend", actor())
     click.echo(f"Odpowiedź #{outbox_id}: ponownie w kolejce.")
 
 

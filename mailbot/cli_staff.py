@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from mailbot.cli import make_pipeline, opened, utc_now
+from mailbot.cli import make_pipeline, opened, pipelined, utc_now
 
 FORMATS = click.Choice(["table", "json", "csv"])
 
@@ -180,8 +180,7 @@ def reprocess(ctx: click.Context, ids: tuple[int, ...], failed: bool, every: boo
     """
     if not ids and not failed and not every:
         raise click.UsageError("give message ids, --failed or --all")
-    with opened(ctx) as (settings, store):
-        pipeline = make_pipeline(settings, store)
+    with pipelined(ctx) as (_, store, pipeline):
         chosen = list(ids)
         if failed or every:
             where = "state = 'failed'" if failed and not every else "1 = 1"
@@ -252,7 +251,8 @@ def digest(ctx: click.Context, day: Any) -> None:
             row = store.query("select * from digests where day = ?", [when.isoformat()])[0]
             click.echo(f"Zestawienie za {when.isoformat()} już jest: {row['html_path']}")
             return
-        path = make_pipeline(settings, store).digest(when)
+        with make_pipeline(settings, store) as pipeline:
+            path = pipeline.digest(when)
         click.echo(f"Zestawienie za {when.isoformat()}: {path}")
 
 

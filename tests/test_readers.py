@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import threading
 from datetime import datetime
+from pathlib import Path
 
+import pytest
+from e2e_support import fixed_clock, make_settings
 from slow_reader import misbehaving_read
 
+from mailbot.errors import StoreError
+from mailbot.pipeline import Pipeline
 from mailbot.pipeline.readers import ReaderPool, ReadJob
+from mailbot.store import Store
 
 DEADLINE = datetime.fromisoformat("2014-03-05T23:59:59+01:00")
 GOOD = (b"From: Jan Kowalski <jan@x.pl>\r\nSubject: test\r\nMessage-ID: <ok-%d@x.pl>\r\n\r\n"
@@ -57,3 +65,27 @@ def test_the_workers_read_a_bounce_report_so_the_parent_does_not() -> None:
     assert bounce.bounce is not None
     assert "nikt@example.pl" in bounce.bounce.permanent
     assert "<mailbot.m7-confirmation@um.krakow.pl>" in bounce.bounce.message_ids
+
+
+def test_a_pipeline_left_by_an_error_joins_the_readers_it_was_starting(tmp_path: Path) -> None:
+    """`run --once` failing early (disk full) while the readers start: none is left starting.
+
+    A reader still unpickling its job queue after this process exited found the queue's
+    semaphore gone and printed a traceback (CI, test_disk_full_loses_nothing).
+    """
+    settings = make_settings(tmp_path, {})
+    store = Store(settings.database)
+    started: list[threading.Thread] = []
+
+    def fail_while_warming() -> None:
+        with Pipeline(settings, store, fixed_clock) as pipeline:
+            started.append(pipeline.readers.warm_in_background())
+            raise StoreError("database or disk is full")
+
+    try:
+        with pytest.raises(StoreError):
+            fail_while_warming()
+    finally:
+        store.close()
+    assert not started[0].is_alive()
+    assert multiprocessing.active_children() == []

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Self
 
 from mailbot.config import Settings
 from mailbot.contract import contract_object
@@ -134,6 +135,14 @@ class PipelineBase:
         if self.inbox is None:
             self.inbox = self._inbox_factory()
         return self.inbox
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # Also on errors: a reader process still starting must not outlive this process's
+        # semaphores (seen as a child's traceback when the disk filled during `run --once`).
+        self.close()
 
     def close(self) -> None:
         """Release the inbox connection and the reader processes."""

@@ -41,28 +41,27 @@ def run_demo(settings: Settings, clock: Clock, echo: Callable[[str], object]) ->
     with worker_lock(demo.database):
         store = Store(demo.database)
         try:
-            pipeline = Pipeline(demo, store, clock)
-            pipeline.recover()
-            marker = root / "seeded"
-            if not marker.exists():
-                pipeline.poll(CycleReport())
-                samples = sorted((p for p in files("mailbot.samples").iterdir()
-                                  if p.name.endswith(".eml")), key=lambda p: p.name)
-                # Delivered with the time the office's server received them in 2014.
-                mail = [(raw, parse(raw).received) for raw in (p.read_bytes() for p in samples)]
-                seeded = seed_maildir(root / "inbox", mail)
-                marker.write_text(f"{seeded}\n")
-                echo(f"Przygotowano skrzynkę demonstracyjną: {root / 'inbox'} ({seeded} wiadomości)")
-            report = pipeline.cycle()
-            # The demo always shows today's digest, whatever the hour.
-            today = local_day(clock(), demo)
-            if not store.digest_done(today.isoformat()):
-                pipeline.digest(today)
-            rows = store.query("select html_path, text_path from digests where day = ?",
-                               [today.isoformat()])
-            digest = rows[0]["html_path"] if rows else None
-            pipeline.send(report)
-            pipeline.close()
+            with Pipeline(demo, store, clock) as pipeline:
+                pipeline.recover()
+                marker = root / "seeded"
+                if not marker.exists():
+                    pipeline.poll(CycleReport())
+                    samples = sorted((p for p in files("mailbot.samples").iterdir()
+                                      if p.name.endswith(".eml")), key=lambda p: p.name)
+                    # Delivered with the time the office's server received them in 2014.
+                    mail = [(raw, parse(raw).received) for raw in (p.read_bytes() for p in samples)]
+                    seeded = seed_maildir(root / "inbox", mail)
+                    marker.write_text(f"{seeded}\n")
+                    echo(f"Przygotowano skrzynkę demonstracyjną: {root / 'inbox'} ({seeded} wiadomości)")
+                report = pipeline.cycle()
+                # The demo always shows today's digest, whatever the hour.
+                today = local_day(clock(), demo)
+                if not store.digest_done(today.isoformat()):
+                    pipeline.digest(today)
+                rows = store.query("select html_path, text_path from digests where day = ?",
+                                   [today.isoformat()])
+                digest = rows[0]["html_path"] if rows else None
+                pipeline.send(report)
         finally:
             store.close()
     a = report.actions
