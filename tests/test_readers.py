@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -89,3 +91,50 @@ def test_a_pipeline_left_by_an_error_joins_the_readers_it_was_starting(tmp_path:
         store.close()
     assert not started[0].is_alive()
     assert multiprocessing.active_children() == []
+
+
+def test_a_hanging_message_costs_only_its_own_worker() -> None:
+    pool = ReaderPool(seconds_per_message=1.0, reader=misbehaving_read)
+    try:
+        pool.warm()
+        before = {w.process.pid for w in pool._workers}
+        results = pool.read_all([job(GOOD % i) for i in range(6)] + [job(b"SLEEP")]
+                                + [job(GOOD % i) for i in range(6, 12)])
+        after = {w.process.pid for w in pool._workers}
+    finally:
+        pool.close()
+    assert [r.error is None for r in results] == [True] * 6 + [False] + [True] * 6
+    assert "time limit" in str(results[6].error)
+    # The other worker was not killed (its messages not read twice); the stuck one is renewed.
+    assert len(before & after) == 1
+    assert len(after) == 2
+
+
+def test_a_worker_killed_between_messages_blames_no_message() -> None:
+    pool = ReaderPool(seconds_per_message=5.0)
+    try:
+        pool.warm()
+        victim = pool._workers[0].process
+        os.kill(victim.pid or 0, signal.SIGKILL)
+        victim.join()
+        results = pool.read_all([job(GOOD % i) for i in range(8)])
+    finally:
+        pool.close()
+    assert [r.error for r in results] == [None] * 8
+    assert [r.reading.parsed.message_id for r in results if r.reading] == [
+        f"<ok-{i}@x.pl>" for i in range(8)]
+
+
+def test_large_messages_and_answers_pass_through_the_pipes() -> None:
+    """Slices and answers larger than any pipe buffer (a 3 MB letter reads to 1 MiB of text)."""
+    body = ("Zgłaszam udział Jana Kowalskiego z Fundacji Przykład.\r\n" * 50_000).encode()
+    big = (b"From: Jan Kowalski <jan@x.pl>\r\nSubject: duzy\r\nMessage-ID: <big-%d@x.pl>\r\n"
+           b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
+    jobs = [job(big % i + body) for i in range(6)]
+    pool = ReaderPool(seconds_per_message=60.0)
+    try:
+        results = pool.read_all(jobs)
+    finally:
+        pool.close()
+    assert [r.error for r in results] == [None] * 6
+    assert all(r.reading and len(r.reading.parsed.text) > 1_000_000 for r in results)

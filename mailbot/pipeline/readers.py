@@ -3,158 +3,81 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
-import resource
+import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
-from datetime import datetime
-from multiprocessing.connection import Connection
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 
-from mailbot.bounces import BounceReport, looks_like_bounce, read_bounce
-from mailbot.models import Kind
-from mailbot.pipeline.drafts import Draft, Drafting, draft_answers
+from mailbot.pipeline.reader_worker import ReadJob, ReadResult, feed, read_job, serve, warm_reader
 from mailbot.readerserver import reader_context
-from mailbot.reading import Reading, read_message
+from mailbot.reading import Reading
+
+__all__ = ["ReadJob", "ReadResult", "ReaderPool", "_read", "warm_reader"]
 
 log = logging.getLogger("mailbot.readers")
 
-# A worker may use this much address space; a decompression or parser bomb fails inside it.
-WORKER_MEMORY_BYTES = 2 * 1024**3
+# The reader tests and older callers know the default reader by this name.
+_read = read_job
+
+# Jobs go to a worker a slice at a time, and a worker holds at most DEPTH of them: enough to
+# stay busy while the parent commits a chunk (~40 ms, ~10 messages), few enough that the two
+# workers finish a backlog together.
+SLICE = 4
+DEPTH = 16
+# A worker's answers wait in its pipe while the parent commits; a larger pipe than the
+# default 64 KiB (6 answers) lets it keep reading meanwhile. Linux caps it for users at 1 MiB.
+ANSWER_PIPE_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class ReadJob:
-    raw: bytes
-    internaldate: datetime | None
-    deadline: datetime
-    # Pre-render the likely answers too (drafts.py), for message `message_id` at time `now`.
-    drafting: Drafting | None = None
-    message_id: int = 0
-    now: datetime | None = None
+@dataclass(eq=False)
+class _Worker:
+    """One reader process, its pipes, and the tickets it holds in the order it reads them."""
 
-
-@dataclass(frozen=True)
-class ReadResult:
-    """A reading, or why there is none (time limit, crash, exception); drafts of its answers."""
-
-    reading: Reading | None
-    error: str | None = None
-    drafts: tuple[Draft, ...] = ()
-    # The bounce report of a message that is or looks like one (read here, not in the parent).
-    bounce: BounceReport | None = None
-
-
-def warm_reader() -> None:
-    """Load what reading needs (the morphology dictionary above all) now, not on a message."""
-    try:
-        read_message(b"From: a@b.pl\r\n\r\nJan Kowalski\r\n", internaldate=None,
-                     deadline=datetime.fromisoformat("2014-03-05T23:59:59+01:00"))
-    except Exception:  # a worker that cannot warm up still reads, and reports, each message
-        log.warning("reader warm-up failed", exc_info=True)
-
-
-def _init_worker(lifeline: Connection) -> None:
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
-    threading.Thread(target=_exit_with_parent, args=(lifeline,), daemon=True).start()
-    # Already done in the forkserver (reader_preload.py) unless that failed: then do it here.
-    warm_reader()
-
-
-def _exit_with_parent(lifeline: Connection) -> None:
-    """Exit when the parent is gone (killed, crashed): only it holds the pipe's other end.
-
-    A worker holds both ends of its job queue's pipe, so without this an orphaned reader
-    would wait for work for ever (seen after a `kill -9` of the parent).
-    """
-    with contextlib.suppress(EOFError, OSError):
-        lifeline.recv_bytes()
-    os._exit(1)
-
-
-def _noop() -> None:
-    return None
-
-
-def _read(job: ReadJob) -> Reading:
-    return read_message(job.raw, internaldate=job.internaldate, deadline=job.deadline)
-
-
-Done = tuple[Reading, tuple[Draft, ...], BounceReport | None]
-
-
-def _work(reader: Callable[[ReadJob], Reading], job: ReadJob) -> Done:
-    """What a worker does for one job: read it, its bounce report, drafts of likely answers."""
-    reading = reader(job)
-    bounce = None
-    if reading.extraction.kind is Kind.BOUNCE or looks_like_bounce(job.raw):
-        bounce = read_bounce(job.raw)
-    if job.drafting is None or job.now is None:
-        return reading, (), bounce
-    return reading, draft_answers(job.drafting, job.message_id, reading, job.now), bounce
-
-
-# The pool a chunk was given to, and its futures (a renewed pool means: read it again).
-Submitted = tuple[ProcessPoolExecutor, list[Future[Done]]]
-
-
-def _result(done: Done) -> ReadResult:
-    return ReadResult(done[0], drafts=done[1], bounce=done[2])
+    process: BaseProcess
+    answers: Connection
+    slices: queue.SimpleQueue[Sequence[tuple[int, ReadJob]] | None]
+    held: deque[int] = field(default_factory=deque)
+    # When the job at the head of `held` started, as far as the parent can tell.
+    since: float = 0.0
 
 
 class ReaderPool:
-    """Reads in a process pool; a message over its time bound is reported, and the pool renewed."""
+    """Reads in worker processes; a message over its time bound is reported, its worker renewed."""
 
     def __init__(self, seconds_per_message: float, workers: int | None = None,
                  reader: Callable[[ReadJob], Reading] | None = None) -> None:
         self.seconds = seconds_per_message
         # The function run in the workers (module-level, so the workers can import it).
-        self.reader = reader or _read
-        self.workers = workers or max(1, min(2, os.cpu_count() or 1))
-        self._pool: ProcessPoolExecutor | None = None
-        # warm_in_background() may create the pool from another thread while polling runs.
+        self.reader = reader or read_job
+        self.size = workers or max(1, min(2, os.cpu_count() or 1))
+        self._workers: list[_Worker] = []
+        # warm_in_background() may start the workers from another thread while polling runs.
         self._lock = threading.Lock()
         self._warming: threading.Thread | None = None
         # (read end for the workers, write end kept here): EOF tells a worker we are gone.
         self._lifeline: tuple[Connection, Connection] | None = None
+        self._jobs: dict[int, ReadJob] = {}
+        self._waiting: deque[int] = deque()
+        self._done: dict[int, ReadResult] = {}
+        self._next_ticket = 0
 
-    def _executor(self) -> ProcessPoolExecutor:
-        with self._lock:
-            return self._create()
-
-    def _create(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            context = reader_context()
-            if self._lifeline is None:
-                self._lifeline = context.Pipe(duplex=False)
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context,
-                                             initializer=_init_worker,
-                                             initargs=(self._lifeline[0],))
-        return self._pool
-
-    def _kill(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        # Stop stuck workers at once: a hostile message must not hold the run.
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.kill()
-        pool.shutdown(wait=True, cancel_futures=True)
+    # -- workers -----------------------------------------------------------------------------
 
     def warm(self) -> None:
         """Start the workers now (imports, morphology dictionary), not on the first message."""
-        pool = self._executor()
-        for _ in range(self.workers):
-            pool.submit(_noop)
+        with self._lock:
+            while len(self._workers) < self.size:
+                self._workers.append(self._start())
 
     def warm_in_background(self) -> threading.Thread:
-        """warm() in a thread: the forkserver loads the dictionary while the inbox is polled
+        """warm() in a thread: the forkserver forks the readers while the inbox is polled
         (about a second at the start of `run --once`, bench/bench_backlog.py)."""
         thread = threading.Thread(target=self._warm_quietly, name="mailbot-readers-warm",
                                   daemon=True)
@@ -165,101 +88,153 @@ class ReaderPool:
     def _warm_quietly(self) -> None:
         try:
             self.warm()
-        except Exception:  # process() starts the pool itself and reports what fails
+        except Exception:  # reading starts the workers itself and reports what fails
             log.warning("starting the reader processes failed", exc_info=True)
+
+    def _start(self) -> _Worker:
+        context = reader_context()
+        if self._lifeline is None:
+            self._lifeline = context.Pipe(duplex=False)
+        jobs_in, jobs_out = context.Pipe(duplex=False)
+        answers_in, answers_out = context.Pipe(duplex=False)
+        with contextlib.suppress(OSError, AttributeError):
+            fcntl.fcntl(answers_out.fileno(), fcntl.F_SETPIPE_SZ, ANSWER_PIPE_BYTES)
+        process = context.Process(target=serve, name="mailbot-reader", daemon=True,
+                                  args=(jobs_in, answers_out, self._lifeline[0], self.reader))
+        try:
+            process.start()
+        finally:
+            # The worker has its own copies now; ours would hide its death (no EOF).
+            jobs_in.close()
+            answers_out.close()
+        slices: queue.SimpleQueue[Sequence[tuple[int, ReadJob]] | None] = queue.SimpleQueue()
+        threading.Thread(target=feed, args=(slices, jobs_out), name="mailbot-reader-feed",
+                         daemon=True).start()
+        return _Worker(process, answers_in, slices)
+
+    def _retire(self, worker: _Worker, error: str | None) -> None:
+        """Stop a worker; the job it was on gets `error`, the rest wait for another worker."""
+        self._workers.remove(worker)
+        worker.slices.put(None)
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join()
+        with contextlib.suppress(OSError):
+            worker.answers.close()
+        if worker.held and error is not None:
+            self._finish(worker.held.popleft(), ReadResult(None, error))
+        self._waiting.extendleft(reversed(worker.held))
+        self._workers.append(self._start())
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def read_all(self, jobs: Sequence[ReadJob]) -> list[ReadResult]:
+        """Read every job: a message that hangs, kills its worker or raises gets an error."""
+        tickets = self._submit(jobs)
+        self._pump(tickets)
+        return [self._done.pop(t) for t in tickets]
 
     def read_ahead(self, chunks: Iterable[Sequence[ReadJob]],
                    depth: int = 2) -> Iterator[list[ReadResult]]:
         """The results of each chunk in turn, the next `depth` chunks being read while the
-        caller handles this one: the parent's commits and the workers' reading overlap, and
-        a worker that finishes early finds the chunk after next already waiting."""
+        caller handles this one: the parent's commits and the workers' reading overlap."""
         it = iter(chunks)
-        in_flight: deque[tuple[Sequence[ReadJob], Submitted | None]] = deque()
+        in_flight: deque[list[int]] = deque()
 
         def top_up() -> None:
             while len(in_flight) < max(1, depth):
                 jobs = next(it, None)
                 if jobs is None:
                     return
-                in_flight.append((jobs, self._submit(jobs)))
+                in_flight.append(self._submit(jobs))
 
         top_up()
         while in_flight:
-            jobs, submitted = in_flight.popleft()
-            results = self._collect(jobs, submitted)
+            tickets = in_flight.popleft()
+            self._pump(tickets)
             top_up()
-            yield results
+            self._dispatch()
+            yield [self._done.pop(t) for t in tickets]
 
-    def _submit(self, jobs: Sequence[ReadJob]) -> Submitted | None:
+    def _submit(self, jobs: Sequence[ReadJob]) -> list[int]:
+        tickets = list(range(self._next_ticket, self._next_ticket + len(jobs)))
+        self._next_ticket += len(jobs)
+        self._jobs.update(zip(tickets, jobs, strict=True))
+        self._waiting.extend(tickets)
+        return tickets
+
+    def _finish(self, ticket: int, result: ReadResult) -> None:
+        if self._jobs.pop(ticket, None) is not None:
+            self._done[ticket] = result
+
+    def _dispatch(self) -> None:
+        """Give waiting jobs to the workers that hold fewer than DEPTH, a slice at a time."""
+        if len(self._workers) < self.size:
+            self.warm()
+        for worker in list(self._workers):
+            if not worker.held and not worker.process.is_alive():
+                # Died between messages (killed from outside): no job of its is to blame.
+                self._retire(worker, None)
+        for worker in self._workers:
+            while self._waiting and len(worker.held) < DEPTH:
+                tickets = [self._waiting.popleft()
+                           for _ in range(min(SLICE, len(self._waiting)))]
+                if not worker.held:
+                    worker.since = time.monotonic()
+                worker.held.extend(tickets)
+                worker.slices.put([(t, self._jobs[t]) for t in tickets])
+
+    def _pump(self, tickets: Sequence[int]) -> None:
+        """Run the workers until every job of `tickets` has its result."""
+        # The clock of a job starts no earlier than this call: its worker may have waited on a
+        # full answer pipe while this process was committing.
+        began = time.monotonic()
+        while any(t not in self._done for t in tickets):
+            self._dispatch()
+            busy = [w for w in self._workers if w.held]
+            if not busy:
+                raise RuntimeError("jobs waiting but no reader holds any")
+            deadline = min(max(w.since, began) for w in busy) + self.seconds
+            ready = wait([w.answers for w in busy] + [w.process.sentinel for w in busy],
+                         timeout=max(0.0, deadline - time.monotonic()))
+            for worker in busy:
+                if worker.answers in ready or worker.process.sentinel in ready:
+                    self._receive(worker)
+            now = time.monotonic()
+            for worker in [w for w in busy if w in self._workers and w.held]:
+                if now - max(worker.since, began) > self.seconds:
+                    self._retire(worker, f"time limit: more than {self.seconds:.0f} s to read")
+
+    def _receive(self, worker: _Worker) -> None:
+        """Take every answer a worker has sent; a worker that died costs its current job."""
         try:
-            pool = self._executor()
-            return pool, [pool.submit(_work, self.reader, job) for job in jobs]
-        except BrokenProcessPool:
-            self._kill()
-            return None
-
-    def _collect(self, jobs: Sequence[ReadJob], submitted: Submitted | None) -> list[ReadResult]:
-        if submitted is None or submitted[0] is not self._pool:
-            return self.read_all(jobs)
-        results: list[ReadResult] = []
-        for future in submitted[1]:
-            try:
-                results.append(_result(future.result(timeout=self.seconds * 2 + 5)))
-            except (FutureTimeout, BrokenProcessPool, CancelledError):
-                # Stuck or dead: renew the pool; the first unfinished job is the likely culprit.
-                self._kill()
-                return results + self.read_all(jobs[len(results):], solo=True)
-            except Exception as exc:  # the message itself broke the reader
-                results.append(ReadResult(None, f"{type(exc).__name__}: {exc}"[:300]))
-        return results
-
-    def read_all(self, jobs: Sequence[ReadJob], *, solo: bool = False) -> list[ReadResult]:
-        """Read every job; a crash or timeout kills the pool and the rest are tried again,
-        one at a time (solo) until the culprit is found, then in batches again."""
-        results: list[ReadResult | None] = [None] * len(jobs)
-        pending = list(range(len(jobs)))
-        while pending:
-            batch = pending[:1] if solo else pending
-            futures: list[tuple[int, Future[Done]]] = []
-            try:
-                pool = self._executor()
-                futures = [(i, pool.submit(_work, self.reader, jobs[i])) for i in batch]
-            except BrokenProcessPool:
-                self._kill()
-                solo = True
-                continue
-            broken = False
-            for i, future in futures:
-                try:
-                    results[i] = _result(future.result(timeout=self.seconds * (1 if solo else 2)
-                                                       + 5))
-                except FutureTimeout:
-                    if solo:
-                        results[i] = ReadResult(None, f"time limit: more than {self.seconds:.0f} s to read")
-                    broken = True
-                    break
-                except BrokenProcessPool:
-                    if solo:
-                        results[i] = ReadResult(None, "reader process died (memory or crash)")
-                    broken = True
-                    break
-                except Exception as exc:  # the message itself broke the reader
-                    results[i] = ReadResult(None, f"{type(exc).__name__}: {exc}"[:300])
-            if broken:
-                self._kill()
-                # Found the culprit alone: back to batches. Else look for it one by one.
-                solo = not solo
-            pending = [i for i in pending if results[i] is None]
-        return [r if r is not None else ReadResult(None, "not read") for r in results]
+            while worker.held and worker.answers.poll():
+                ticket, result = worker.answers.recv()
+                # Answers come in the order of `held`; the check keeps a stray one harmless.
+                if ticket in worker.held:
+                    worker.held.remove(ticket)
+                worker.since = time.monotonic()
+                self._finish(ticket, result)
+        except (EOFError, OSError):
+            pass
+        if worker.held and not worker.process.is_alive():
+            self._retire(worker, "reader process died (memory or crash)")
 
     def close(self) -> None:
         # A pool still being started must not come to life after this close.
         warming, self._warming = self._warming, None
         if warming is not None:
             warming.join()
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.slices.put(None)
+        for worker in workers:
+            worker.process.join(timeout=5)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            with contextlib.suppress(OSError):
+                worker.answers.close()
         lifeline, self._lifeline = self._lifeline, None
         for end in lifeline or ():
             end.close()
