@@ -10,9 +10,9 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date
 from email import headerregistry as hr
+from email.feedparser import FeedParser
 from email.headerregistry import AddressHeader, BaseHeader, HeaderRegistry
 from email.message import Message
-from email.parser import BytesParser
 from email.utils import getaddresses
 
 from mailbot.errors import RenderError
@@ -154,7 +154,10 @@ def audit_bytes(data: bytes, expected: Mapping[str, str | None],
     # re-parses Content-Type on every get_content_type); the header values below are read by
     # the same headerregistry objects a policy.default parse would hand out, or (`_plain`)
     # compared raw where that reading is provably the value itself.
-    parsed = BytesParser(policy=email.policy.compat32).parsebytes(data)
+    # Fed whole: BytesParser feeds the same parser in 8 KB pieces (~5 % slower, same tree).
+    feed = FeedParser(policy=email.policy.compat32)
+    feed.feed(data.decode("ascii", "surrogateescape"))
+    parsed = feed.close()
     names = sorted(key.lower() for key in parsed)
     if names != wanted:
         problems.append(f"parsed header names {names} != {wanted}")
@@ -195,13 +198,12 @@ def audit_bytes(data: bytes, expected: Mapping[str, str | None],
 
 def _line_problems(data: bytes) -> list[str]:
     """A bare CR or LF, or a line over 998 octets: [] or the first such line's problem."""
-    # Counting is ~5x faster than a Python loop over the lines: every CR is followed by an LF
-    # and every LF preceded by a CR exactly when the three counts agree (CRLFs cannot overlap),
-    # and then the pieces between CRLFs are the lines. (A regex for 999 non-CRLF octets scans
-    # each line from every offset: 2 ms.)
+    # Searching is ~5x faster than a Python loop over the lines: the pieces between CRLFs are
+    # the lines, and a CR or LF left in them (joined: one memchr each, not two counts) is bare.
+    # (A regex for 999 non-CRLF octets scans each line from every offset: 2 ms.)
     lines = data.split(b"\r\n")
-    crlf = len(lines) - 1
-    if data.count(b"\r") == crlf == data.count(b"\n") and max(map(len, lines)) <= MAX_LINE:
+    rest = b"".join(lines)
+    if b"\r" not in rest and b"\n" not in rest and max(map(len, lines)) <= MAX_LINE:
         return []
     # Something is wrong: the line loop says what and where.
     for number, line in enumerate(lines, start=1):
@@ -209,8 +211,8 @@ def _line_problems(data: bytes) -> list[str]:
             return [f"bare CR or LF on line {number}"]
         if len(line) > MAX_LINE:
             return [f"line {number} longer than {MAX_LINE} octets"]
-    # Unreachable (the counts and lengths above say there is such a line); fails closed.
-    return ["line check: the counts and the lines disagree"]
+    # Unreachable (the search and lengths above say there is such a line); fails closed.
+    return ["line check: the search and the lines disagree"]
 
 
 # Small on purpose: only From and the fixed headers repeat from answer to answer; To, Date and

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email.policy
 from datetime import UTC, datetime, timedelta, timezone
+from email.feedparser import FeedParser
+from email.message import Message
 from email.parser import BytesParser
 from email.utils import format_datetime
 from pathlib import Path
@@ -266,3 +268,36 @@ def test_the_kinds_follow_policy_defaults_registry() -> None:
     assert kinds["Date"] == "date"
     assert kinds["To"] == kinds["From"] == kinds["MIME-Version"] == kinds["Content-Type"] == ""
 
+
+
+# -- the structure parser fed whole reads what BytesParser (8 KB pieces) reads -----------------
+
+def _tree(msg: Message) -> list[object]:
+    return [(type(part).__name__, part.items(), part.get_unixfrom(), part.preamble, part.epilogue,
+             [type(d).__name__ for d in part.defects], part.get_default_type(),
+             None if part.is_multipart() else part.get_payload()) for part in msg.walk()]
+
+
+def _whole(data: bytes) -> Message:
+    parser = FeedParser(policy=email.policy.compat32)
+    parser.feed(data.decode("ascii", "surrogateescape"))
+    return parser.close()
+
+
+_cut = st.tuples(st.integers(0, 20000), st.integers(0, 40),
+                 st.sampled_from(["", "\r\n", "\n", "\r", "--", "\r\n\r\n", "--==", "x" * 9000,
+                                  "Content-Type: multipart/mixed; boundary=x\r\n", "\r\n--x"]))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[
+    HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(cuts=st.lists(_cut, max_size=3))
+def test_the_answer_fed_whole_parses_as_in_pieces(renderer: Renderer,
+                                                  cuts: list[tuple[int, int, str]]) -> None:
+    data, _ = _answer(renderer)
+    text = data.decode("ascii")
+    for at, cut, insert in cuts:
+        at %= len(text)
+        text = text[:at] + insert + text[at + cut:]
+    raw = text.encode("ascii")
+    assert _tree(_whole(raw)) == _tree(BytesParser(policy=email.policy.compat32).parsebytes(raw))
