@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.policy
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from email.feedparser import FeedParser
 from email.message import Message
@@ -270,30 +271,34 @@ def test_the_kinds_follow_policy_defaults_registry() -> None:
 
 
 
-# -- the structure parser fed whole reads what BytesParser (8 KB pieces) reads -----------------
+# -- the structure parser (fed whole, _AuditPart) reads what BytesParser (8 KB pieces) reads ---
 
 def _tree(msg: Message) -> list[object]:
-    return [(type(part).__name__, part.items(), part.get_unixfrom(), part.preamble, part.epilogue,
+    return [(part.items(), part.get_unixfrom(), part.preamble, part.epilogue,
              [type(d).__name__ for d in part.defects], part.get_default_type(),
+             part.get_content_type(), part.get_boundary(),
              None if part.is_multipart() else part.get_payload()) for part in msg.walk()]
 
 
 def _whole(data: bytes) -> Message:
-    parser = FeedParser(policy=email.policy.compat32)
+    parser = FeedParser(render_mime._AuditPart, policy=email.policy.compat32)
     parser.feed(data.decode("ascii", "surrogateescape"))
     return parser.close()
 
 
-_cut = st.tuples(st.integers(0, 20000), st.integers(0, 40),
-                 st.sampled_from(["", "\r\n", "\n", "\r", "--", "\r\n\r\n", "--==", "x" * 9000,
-                                  "Content-Type: multipart/mixed; boundary=x\r\n", "\r\n--x"]))
+_cut = st.tuples(st.integers(0, 20000), st.integers(0, 40), st.sampled_from([
+    "", "\r\n", "\n", "\r", "--", "\r\n\r\n", "--==", "x" * 9000, "\r\n--x", "\r\n--x--\r\n",
+    "Content-Type: multipart/mixed; boundary=x\r\n", "Content-Type: multipart/digest; boundary=x\r\n",
+    "Content-Type: message/rfc822\r\n", "Content-Type: message/delivery-status\r\n",
+    "Content-Type: text/plain\r\n", "Content-Type: multipart/alternative\r\n", "X: y\r\n",
+    "From x\r\n", " folded\r\n", ":\r\n", "Content-Transfer-Encoding: base64\r\n"]))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[
+@settings(max_examples=300, deadline=None, suppress_health_check=[
     HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(cuts=st.lists(_cut, max_size=3))
-def test_the_answer_fed_whole_parses_as_in_pieces(renderer: Renderer,
-                                                  cuts: list[tuple[int, int, str]]) -> None:
+@given(cuts=st.lists(_cut, max_size=4))
+def test_the_audit_parser_reads_as_bytesparser(renderer: Renderer,
+                                               cuts: list[tuple[int, int, str]]) -> None:
     data, _ = _answer(renderer)
     text = data.decode("ascii")
     for at, cut, insert in cuts:
@@ -301,3 +306,32 @@ def test_the_answer_fed_whole_parses_as_in_pieces(renderer: Renderer,
         text = text[:at] + insert + text[at + cut:]
     raw = text.encode("ascii")
     assert _tree(_whole(raw)) == _tree(BytesParser(policy=email.policy.compat32).parsebytes(raw))
+
+
+_CHANGES: list[Callable[[Message], object]] = [
+    lambda m: m.__setitem__("Content-Type", "text/html"), lambda m: m.__delitem__("Content-Type"),
+    lambda m: m.set_raw("Content-Type", "image/png"), lambda m: m.add_header("Content-Type", "a/b"),
+    lambda m: m.replace_header("Content-Type", "text/csv"), lambda m: m.set_type("text/x-y"),
+    lambda m: m.set_default_type("message/rfc822"), lambda m: m.set_param("x", "y"),
+    lambda m: m.del_param("boundary"), lambda m: m.set_boundary("b"),
+    lambda m: m.set_charset("utf-8"),
+]
+
+
+@pytest.mark.parametrize("change", _CHANGES)
+def test_a_changed_part_reads_its_new_content_type(renderer: Renderer,
+                                                   change: Callable[[Message], object]) -> None:
+    data, _ = _answer(renderer)
+    mine, theirs = _whole(data), BytesParser(policy=email.policy.compat32).parsebytes(data)
+    for ours, plain in zip(mine.walk(), theirs.walk(), strict=True):
+        assert ours.get_content_type() == plain.get_content_type()
+        outcomes = []
+        for target in (ours, plain):
+            try:
+                change(target)
+                outcomes.append("")
+            except Exception as exc:  # the same refusal either way (e.g. no header to replace)
+                outcomes.append(type(exc).__name__)
+        assert outcomes[0] == outcomes[1]
+        assert ours.get_content_type() == plain.get_content_type()
+        assert ours.items() == plain.items()
