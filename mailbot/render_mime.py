@@ -208,6 +208,11 @@ class _AuditPart(Message):
             self._ctype = super().get_content_type()
         return self._ctype
 
+    def set_raw(self, name: str, value: str) -> None:
+        # Called for every header the parser reads: direct, not through _forgetting's wrapper.
+        super().set_raw(name, value)
+        self._ctype = None
+
 
 def _forgetting(name: str) -> Callable[..., object]:
     def method(self: _AuditPart, *args: object, **kwargs: object) -> object:
@@ -218,7 +223,7 @@ def _forgetting(name: str) -> Callable[..., object]:
     return method
 
 
-for _name in ("__setitem__", "__delitem__", "set_raw", "add_header", "replace_header",
+for _name in ("__setitem__", "__delitem__", "add_header", "replace_header",
               "set_default_type", "set_param", "del_param", "set_type", "set_boundary",
               "set_charset"):
     setattr(_AuditPart, _name, _forgetting(_name))

@@ -335,3 +335,13 @@ def test_a_changed_part_reads_its_new_content_type(renderer: Renderer,
         assert outcomes[0] == outcomes[1]
         assert ours.get_content_type() == plain.get_content_type()
         assert ours.items() == plain.items()
+
+
+def test_a_new_part_reads_the_content_type_it_is_given() -> None:
+    part = render_mime._AuditPart()
+    assert part.get_content_type() == "text/plain"
+    part.set_raw("Content-Type", "text/html")
+    assert part.get_content_type() == "text/html"
+    part.set_default_type("message/rfc822")
+    del part["Content-Type"]
+    assert part.get_content_type() == "message/rfc822"
