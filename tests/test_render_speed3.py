@@ -99,8 +99,9 @@ def test_plain_message_ids_are_compared_raw(value: str) -> None:
         assert check(name, value) == (0 if "=?" in value else len(raw_forms(name, value)))
 
 
-_zones = st.sampled_from([UTC, WARSAW, timezone(timedelta(hours=-7)), timezone(timedelta(
-    hours=14)), timezone(timedelta(hours=-23, minutes=-59)), timezone(timedelta(minutes=30))])
+# Every whole-minute offset a timezone may have (-23:59 .. +23:59), and a real zone.
+_zones = st.one_of(st.just(WARSAW), st.integers(-1439, 1439).map(
+    lambda minutes: timezone(timedelta(minutes=minutes))))
 _moments = st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 30),  # noqa: DTZ001
                         timezones=_zones)
 
