@@ -30,7 +30,7 @@ _read = read_job
 # stay busy while the parent commits a chunk (~40 ms, ~10 messages), few enough that the two
 # workers finish a backlog together.
 SLICE = 4
-DEPTH = 16
+DEPTH = 64
 # A worker's answers wait in its pipe while the parent commits; a larger pipe than the
 # default 64 KiB (6 answers) lets it keep reading meanwhile. Linux caps it for users at 1 MiB.
 ANSWER_PIPE_BYTES = 1024 * 1024
@@ -135,7 +135,7 @@ class ReaderPool:
         return [self._done.pop(t) for t in tickets]
 
     def read_ahead(self, chunks: Iterable[Sequence[ReadJob]],
-                   depth: int = 2) -> Iterator[list[ReadResult]]:
+                   depth: int = 3) -> Iterator[list[ReadResult]]:
         """The results of each chunk in turn, the next `depth` chunks being read while the
         caller handles this one: the parent's commits and the workers' reading overlap."""
         it = iter(chunks)

@@ -48,6 +48,9 @@ class StoreBase:
             conn.execute("PRAGMA foreign_keys = ON")
             self.db = Database(conn)
             migrations.apply(self.db)
+            # The circuit breaker's count of the last hour's answers, kept between calls
+            # (messages.py answers_since): (window start, answers in it, highest outbox id seen).
+            self.answer_window: tuple[str, int, int] | None = None
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the database {path}: {exc}") from exc
 
@@ -60,8 +63,12 @@ class StoreBase:
         try:
             with self.db.atomic():
                 yield self.db
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"database {self.path}: {exc}") from exc
+        except BaseException as exc:
+            # Rows it counted may be gone with the rollback: the next count starts afresh.
+            self.answer_window = None
+            if isinstance(exc, sqlite3.OperationalError):
+                raise StoreError(f"database {self.path}: {exc}") from exc
+            raise
 
     def in_transaction(self) -> bool:
         """True inside an open transaction (a nested one only makes a savepoint)."""

@@ -188,15 +188,33 @@ class MessageStore(StoreBase):
             "and kind != 'digest'", [address, iso(since)]) or 0)
 
     def answers_since(self, since: datetime, up_to: int | None = None) -> int:
-        """Answers queued since `since`, counted up to `up_to` at most (the circuit breaker
-        only asks whether its limit is reached; counting a backlog's every answer in the last
-        hour, for every answer, grew with the backlog: 0.7 ms each at 7,500)."""
-        if up_to is None:
-            return int(self.scalar("select count(*) from outbox where created_at >= ? "
-                                   "and kind != 'digest'", [iso(since)]) or 0)
-        return int(self.scalar(
-            "select count(*) from (select 1 from outbox where created_at >= ? "
-            "and kind != 'digest' limit ?)", [iso(since), max(up_to, 0)]) or 0)
+        """Answers queued since `since` (digests not counted), at most `up_to` if given.
+
+        The worker asks before every answer, an hour back; counting the hour's rows each time
+        grew with a backlog (0.45 ms an answer at 6,000 answers in the hour, bench_backlog).
+        So the count is kept between calls and moved on by the rows that left the window and
+        the rows added since; anything unusual (a rollback, the window moving back, fewer rows)
+        means a full count.
+        """
+        start = iso(since) or ""
+        top = int(self.scalar("select coalesce(max(id), 0) from outbox"))
+        window = self.answer_window
+        if window is None or start < window[0] or top < window[2]:
+            count = int(self.scalar("select count(*) from outbox where created_at >= ? "
+                                    "and kind != 'digest'", [start]) or 0)
+        else:
+            old_start, old_count, old_top = window
+            left = int(self.scalar(
+                "select count(*) from outbox where created_at >= ? and created_at < ? "
+                "and id <= ? and kind != 'digest'", [old_start, start, old_top]) or 0)
+            # The unary + keeps SQLite on the id range (the new rows), off the created_at index
+            # (every row of the hour).
+            added = int(self.scalar(
+                "select count(*) from outbox where id > ? and +created_at >= ? "
+                "and +kind != 'digest'", [old_top, start]) or 0)
+            count = old_count - left + added
+        self.answer_window = (start, count, top)
+        return count if up_to is None else min(count, max(up_to, 0))
 
     def answered_message_ids(self, header_message_id: str) -> int:
         """How many answers already went (or wait to go) to a message with this Message-ID."""
