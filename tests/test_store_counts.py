@@ -58,11 +58,11 @@ def test_the_kept_hour_count_is_always_the_full_count(tmp_path_factory: pytest.T
             moment = START + timedelta(minutes=step[1])
 
             def queue(target: Store, kind: str = "confirmation", n: int = number,
-                      at: datetime = moment) -> None:
+                      at: datetime = moment, fail: bool = step[0] == "fail") -> None:
                 with target.transaction() as db:
                     target.enqueue(db, key=f"k{n}", kind=kind, to_addr="a@ngo.pl", subject="s",
                                    header_message_id=f"<{n}@x>", data=b"x", now=at)
-                    if target is store and step[0] == "fail":
+                    if target is store and fail:
                         # Asked inside the transaction: the count saw the row rolled back next.
                         target.answers_since(at - timedelta(hours=1))
                         raise StoreError("the message failed after its answer was queued")
