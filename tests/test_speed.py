@@ -8,17 +8,22 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from itertools import count
 from pathlib import Path
+from typing import Any
 
 import pytest
 from e2e_support import devset, make_settings, pipeline_for
 from slow_reader import misbehaving_read
 
-from mailbot.inbox import seed_maildir
+from mailbot.config import Settings
+from mailbot.errors import MailboxError
+from mailbot.inbox import FetchedMessage, Inbox, open_inbox, seed_maildir
 from mailbot.models import Contact, Organisation, Person
-from mailbot.pipeline import CycleReport
+from mailbot.pipeline import CycleReport, Pipeline
 from mailbot.pipeline.readers import ReaderPool, ReadJob
 from mailbot.registry import Registration
 from mailbot.store import Store
@@ -206,3 +211,72 @@ def test_readers_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
     alive = [pid for pid in children if Path(f"/proc/{pid}").exists()
              and "forkserver" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
     assert alive == []
+
+
+def small_batches(tmp_path: Path) -> Settings:
+    settings = make_settings(tmp_path, {})
+    inbox = settings.file.inbox.model_copy(update={"batch_size": 5, "answer_backlog": True})
+    return replace(settings, file=settings.file.model_copy(update={"inbox": inbox}))
+
+
+def ticking() -> Callable[[], datetime]:
+    """A clock one second further on at every reading: the order of events shows in the rows."""
+    moments = (NOW + timedelta(seconds=i) for i in count())
+    return lambda: next(moments)
+
+
+def test_a_backlog_is_read_while_the_inbox_is_still_being_fetched(tmp_path: Path) -> None:
+    settings = small_batches(tmp_path)
+    messages = devset()
+    seed_maildir(tmp_path / "inbox", [(m.raw, m.received) for m in messages])
+    store = Store(settings.database)
+    try:
+        with Pipeline(settings, store, ticking()) as pipeline:
+            # cycle() does this with chunks of 64; 36 messages need smaller ones to show it.
+            report = CycleReport()
+            pipeline.process(report, chunk=4, more=pipeline.poll_steps(report))
+        rows = store.query("select stored_at, processed_at, state from messages")
+    finally:
+        store.close()
+    assert report.fetched == report.processed == len(messages) == len(rows)
+    assert not report.errors
+    assert all(r["state"] != "received" for r in rows)
+    # The first decisions were committed before the last batch was stored.
+    assert min(r["processed_at"] for r in rows) < max(r["stored_at"] for r in rows)
+
+
+class FailingSecondFetch:
+    """A Maildir inbox whose second fetch fails as a dropped IMAP connection would."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+        self.fetches = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inbox, name)
+
+    def fetch(self, uids: Sequence[int]) -> Iterator[FetchedMessage]:
+        self.fetches += 1
+        if self.fetches == 2:
+            raise MailboxError("connection lost")
+        return self.inbox.fetch(uids)
+
+
+def test_an_inbox_failing_mid_poll_still_gets_what_was_stored_read(tmp_path: Path) -> None:
+    settings = small_batches(tmp_path)
+    messages = devset()[:12]
+    seed_maildir(tmp_path / "inbox", [(m.raw, m.received) for m in messages])
+    store = Store(settings.database)
+    try:
+        with Pipeline(settings, store, ticking(),
+                      inbox_factory=lambda: FailingSecondFetch(
+                          open_inbox(settings.inbox, settings.file.inbox))) as pipeline:
+            first = pipeline.cycle()
+        assert first.errors == ["inbox: connection lost"]
+        assert first.fetched == first.processed == 5
+        with Pipeline(settings, store, ticking()) as pipeline:
+            second = pipeline.cycle()
+        assert second.fetched == second.processed == 7
+        assert store.scalar("select count(*) from messages where state = 'received'") == 0
+    finally:
+        store.close()

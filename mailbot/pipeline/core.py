@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 from mailbot import failpoints
 from mailbot.errors import MailbotError, MailboxError, SendError
@@ -28,6 +29,16 @@ class Pipeline(Processing, Delivery):
 
     def poll(self, report: CycleReport) -> None:
         """Store every new message (raw bytes committed first), then move it on the server."""
+        for _ in self.poll_steps(report):
+            pass
+
+    def poll_steps(self, report: CycleReport) -> Iterator[None]:
+        """poll() a batch at a time: each step stores (and moves) one batch of new mail.
+
+        cycle() hands the steps to process(), which takes the next batch when its readers are
+        close to running out of stored mail: a backlog is read while the inbox is still being
+        fetched (the readers waited for the whole poll, ~2.6 s of 10,000 messages).
+        """
         name = self.mailbox_name()
         try:
             inbox = self.open_inbox()
@@ -61,6 +72,7 @@ class Pipeline(Processing, Delivery):
                 inbox.mark_processed([uid for uid, _, _ in fetched])
                 if fetched:
                     self.store.advance_last_uid(name, max(uid for uid, _, _ in fetched))
+                yield
             self.store.record_poll(name, self.clock(), None)
         except MailboxError as exc:
             self.close_inbox()
@@ -75,11 +87,9 @@ class Pipeline(Processing, Delivery):
         # A failed earlier cycle of this worker (say, the database locked mid-send) may have
         # left rows in `sending` or `data_in_flight`; the worker lock makes them ours to settle.
         self.recover()
-        try:
-            self.poll(report)
-        except MailboxError as exc:
-            report.errors.append(f"inbox: {exc}")
-        self.process(report)
+        # Inbox errors are reported by process() (as "inbox: ..."), which still reads what is
+        # stored.
+        self.process(report, more=self.poll_steps(report))
         try:
             self.digest_if_due()
         except MailbotError as exc:

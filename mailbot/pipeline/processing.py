@@ -13,7 +13,7 @@ from typing import Any
 from mailbot import failpoints
 from mailbot.bounces import BounceReport, looks_like_bounce, read_bounce, undelivered
 from mailbot.decide import AnswerFacts, gate
-from mailbot.errors import MailbotError
+from mailbot.errors import MailbotError, MailboxError
 from mailbot.limits import check_limits
 from mailbot.models import Action, Decision, Kind, OutgoingMail
 from mailbot.pipeline.base import CycleReport, Outcome, PipelineBase, extraction_record
@@ -32,19 +32,49 @@ class Processing(PipelineBase):
 
     # -- process ---------------------------------------------------------------------------
 
-    def process(self, report: CycleReport, limit: int = 100000, chunk: int = 64) -> None:
+    def process(self, report: CycleReport, limit: int = 100000, chunk: int = 64,
+                more: Iterator[None] | None = None) -> None:
         """Read waiting messages in worker processes (time-bounded), then commit a chunk at once.
 
         Messages are loaded a chunk at a time, so memory stays flat however long the backlog,
-        and the workers read the next chunk while this process commits the current one.
+        and the workers read the next chunks while this process commits the current one.
+        `more` (poll_steps) stores the inbox's next batch each time it is advanced: it is
+        advanced whenever fewer than a chunk of stored messages wait, until it is exhausted;
+        an inbox error ends it and is reported as "inbox: ...".
         """
-        ids = [int(r["id"]) for r in self.store.query(
-            "select id from messages where state = 'received' order by id limit ?", [limit])]
+        ids = deque(int(r["id"]) for r in self.store.query(
+            "select id from messages where state = 'received' order by id limit ?", [limit]))
+        seen = max(ids, default=0)
+        source = more
         batches: deque[list[StoredMessage]] = deque()
 
+        def refill() -> bool:
+            nonlocal seen, source
+            if source is None:
+                return False
+            try:
+                next(source)
+            except StopIteration:
+                source = None
+                return False
+            except MailboxError as exc:
+                report.errors.append(f"inbox: {exc}")
+                source = None
+                return False
+            ids.extend(int(r["id"]) for r in self.store.query(
+                "select id from messages where state = 'received' and id > ? order by id",
+                [seen]))
+            seen = max(ids, default=seen)
+            return True
+
         def jobs() -> Iterator[list[ReadJob]]:
-            for start in range(0, len(ids), chunk):
-                batches.append(self._readable(report, ids[start:start + chunk]))
+            while True:
+                while len(ids) < chunk and refill():
+                    pass
+                if not ids:
+                    return
+                taken = [ids.popleft() for _ in range(min(chunk, len(ids)))]
+                batches.append(self._readable(report, taken))
                 now = self.clock()
                 yield [ReadJob(m.raw, m.internaldate, self.settings.deadline, self.drafting, m.id, now)
                        for m in batches[-1]]
