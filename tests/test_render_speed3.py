@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import mailbot.render_mime as render_mime
 from mailbot.config import EventSettings
+from mailbot.errors import RenderError
 from mailbot.models import Person
 from mailbot.render import AnswerRequest, Renderer
 from mailbot.render_mime import _PLAIN_MSG_ID, _PLAIN_TEXT, _plain, audit_bytes
@@ -44,7 +45,7 @@ def raw_forms(name: str, value: str) -> list[str]:
     forms = [value, "\r\n " + value]
     try:
         line = header_line(name, value)
-    except Exception:  # a value the serialiser refuses is not written at all
+    except RenderError:  # a value the serialiser refuses is not written at all
         return forms
     parsed = BytesParser(policy=email.policy.compat32).parsebytes((line + CRLF + CRLF).encode())
     forms.extend(str(raw) for _, raw in parsed.raw_items())
