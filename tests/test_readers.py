@@ -138,3 +138,21 @@ def test_large_messages_and_answers_pass_through_the_pipes() -> None:
         pool.close()
     assert [r.error for r in results] == [None] * 6
     assert all(r.reading and len(r.reading.parsed.text) > 1_000_000 for r in results)
+
+
+def test_chunks_a_caller_gives_up_on_are_dropped_and_the_pool_reads_on() -> None:
+    pool = ReaderPool(seconds_per_message=1.0, reader=misbehaving_read)
+    chunks = [[job(GOOD % 1)], [job(b"SLEEP")], [job(GOOD % 2)]]
+    try:
+        reading = pool.read_ahead(iter(chunks))
+        first = next(reading)
+        # The caller stops here, as `process` does when a commit fails.
+        reading.close()
+        later = pool.read_all([job(GOOD % 3), job(GOOD % 4)])
+        leftovers = (dict(pool._jobs), dict(pool._done), list(pool._waiting))
+    finally:
+        pool.close()
+    assert [r.reading.parsed.message_id for r in first if r.reading] == ["<ok-1@x.pl>"]
+    assert [r.reading.parsed.message_id for r in later if r.reading] == ["<ok-3@x.pl>",
+                                                                         "<ok-4@x.pl>"]
+    assert leftovers == ({}, {}, [])

@@ -123,7 +123,8 @@ class ReaderPool:
             worker.answers.close()
         if worker.held and error is not None:
             self._finish(worker.held.popleft(), ReadResult(None, error))
-        self._waiting.extendleft(reversed(worker.held))
+        # Jobs a caller gave up on (abandoned) are not read again.
+        self._waiting.extendleft(reversed([t for t in worker.held if t in self._jobs]))
         self._workers.append(self._start())
 
     # -- reading -----------------------------------------------------------------------------
@@ -131,8 +132,11 @@ class ReaderPool:
     def read_all(self, jobs: Sequence[ReadJob]) -> list[ReadResult]:
         """Read every job: a message that hangs, kills its worker or raises gets an error."""
         tickets = self._submit(jobs)
-        self._pump(tickets)
-        return [self._done.pop(t) for t in tickets]
+        try:
+            self._pump(tickets)
+            return [self._done.pop(t) for t in tickets]
+        finally:
+            self._abandon(tickets)
 
     def read_ahead(self, chunks: Iterable[Sequence[ReadJob]],
                    depth: int = 3) -> Iterator[list[ReadResult]]:
@@ -148,13 +152,28 @@ class ReaderPool:
                     return
                 in_flight.append(self._submit(jobs))
 
-        top_up()
-        while in_flight:
-            tickets = in_flight.popleft()
-            self._pump(tickets)
+        try:
             top_up()
-            self._dispatch()
-            yield [self._done.pop(t) for t in tickets]
+            while in_flight:
+                tickets = in_flight[0]
+                self._pump(tickets)
+                in_flight.popleft()
+                top_up()
+                self._dispatch()
+                yield [self._done.pop(t) for t in tickets]
+        finally:
+            # The caller stopped early (an error while committing): what it will not take
+            # is dropped, so a long-running worker neither reads it nor keeps its results.
+            for tickets in in_flight:
+                self._abandon(tickets)
+
+    def _abandon(self, tickets: Sequence[int]) -> None:
+        gone = set(tickets)
+        for ticket in gone:
+            self._jobs.pop(ticket, None)
+            self._done.pop(ticket, None)
+        if gone & set(self._waiting):
+            self._waiting = deque(t for t in self._waiting if t not in gone)
 
     def _submit(self, jobs: Sequence[ReadJob]) -> list[int]:
         tickets = list(range(self._next_ticket, self._next_ticket + len(jobs)))
