@@ -25,10 +25,10 @@ from mailbot.digest import DigestData, fit
 from mailbot.errors import RenderError
 from mailbot.models import OutgoingMail, Person
 from mailbot.polish import people, register_filters
+from mailbot.render_audit import audited
 from mailbot.render_ics import invitation
 from mailbot.render_mime import (
     ascii_address,
-    audited,
     clean_text,
     safe_display_name,
     safe_key,

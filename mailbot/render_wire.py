@@ -18,7 +18,7 @@ from mailbot.errors import RenderError
 
 # The layout, encodings and folding width are those EmailMessage(policy=SMTP) produced before
 # (tests/test_render_speed.py compares both): building through the headerregistry cost ~5 ms an
-# answer, this ~0.2 ms. Whatever comes out is still re-read by render_mime.audit_bytes.
+# answer, this ~0.2 ms. Whatever comes out is still re-read by render_audit.audit_bytes.
 FOLD = 78
 CRLF = "\r\n"
 _UTF8 = Charset("utf-8")

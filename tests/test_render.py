@@ -19,7 +19,8 @@ from mailbot.config import EventSettings
 from mailbot.errors import RenderError
 from mailbot.models import Person
 from mailbot.render import KINDS, AnswerRequest, Renderer
-from mailbot.render_mime import audit_bytes, clean_text, serialise_and_audit
+from mailbot.render_audit import audit_bytes, serialise_and_audit
+from mailbot.render_mime import clean_text
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 WARSAW = ZoneInfo("Europe/Warsaw")

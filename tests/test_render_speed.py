@@ -25,8 +25,9 @@ from mailbot.digest import DigestData
 from mailbot.errors import RenderError
 from mailbot.models import Person
 from mailbot.render import KINDS, AnswerRequest, Renderer
+from mailbot.render_audit import audit_bytes
 from mailbot.render_ics import full_invitation, invitation
-from mailbot.render_mime import audit_bytes, clean_text
+from mailbot.render_mime import clean_text
 from mailbot.render_wire import (
     CRLF,
     FOLD,

@@ -22,8 +22,8 @@ from mailbot.config import EventSettings
 from mailbot.errors import RenderError
 from mailbot.models import Person
 from mailbot.render import KINDS, AnswerRequest, Renderer
+from mailbot.render_audit import MAX_LINE, _line_problems, _modern_header
 from mailbot.render_ics import full_invitation, invitation
-from mailbot.render_mime import MAX_LINE, _line_problems, _modern_header
 from mailbot.render_wire import CRLF, FOLD, _qp_line, qp_body
 
 # Octets as latin-1 characters, weighted toward what makes quoted-printable break lines oddly:

@@ -16,12 +16,12 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-import mailbot.render_mime as render_mime
+import mailbot.render_audit as render_audit
 from mailbot.config import EventSettings
 from mailbot.errors import RenderError
 from mailbot.models import Person
 from mailbot.render import AnswerRequest, Renderer
-from mailbot.render_mime import _PLAIN_MSG_ID, _PLAIN_TEXT, _plain, audit_bytes
+from mailbot.render_audit import _PLAIN_MSG_ID, _PLAIN_TEXT, _plain, audit_bytes
 from mailbot.render_wire import CRLF, header_line
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -194,7 +194,7 @@ def _both(data: bytes, expected: dict[str, str | None],
           monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]]:
     fast = audit_bytes(data, expected, RCPT)
     with monkeypatch.context() as patch:
-        patch.setattr(render_mime, "_plain", lambda name, raw, value: False)
+        patch.setattr(render_audit, "_plain", lambda name, raw, value: False)
         slow = audit_bytes(data, expected, RCPT)
     return fast, slow
 
@@ -205,8 +205,8 @@ def test_a_real_answer_is_audited_the_same(renderer: Renderer,
     assert _both(data, expected, monkeypatch) == ([], [])
     # The raw comparison is used for what the serialiser writes plainly.
     seen: list[str] = []
-    real = render_mime._modern_header
-    monkeypatch.setattr(render_mime, "_modern_header",
+    real = render_audit._modern_header
+    monkeypatch.setattr(render_audit, "_modern_header",
                         lambda name, raw: seen.append(name) or real(name, raw))
     assert audit_bytes(data, expected, RCPT) == []
     assert sorted(set(seen)) == ["Content-Type", "From", "MIME-Version", "Subject", "To"]
@@ -265,7 +265,7 @@ def test_any_edit_of_the_header_block_is_found_the_same(
 
 
 def test_the_kinds_follow_policy_defaults_registry() -> None:
-    kinds = {name: render_mime._plain_kind(name.lower()) for name in ALL_NAMES}
+    kinds = {name: render_audit._plain_kind(name.lower()) for name in ALL_NAMES}
     assert kinds["Subject"] == kinds["X-Mailbot-Loop"] == "text"
     assert kinds["Message-ID"] == "msg-id"
     assert kinds["Date"] == "date"
@@ -283,7 +283,7 @@ def _tree(msg: Message) -> list[object]:
 
 
 def _whole(data: bytes) -> Message:
-    parser = FeedParser(render_mime._AuditPart, policy=email.policy.compat32)
+    parser = FeedParser(render_audit._AuditPart, policy=email.policy.compat32)
     parser.feed(data.decode("ascii", "surrogateescape"))
     return parser.close()
 
@@ -340,7 +340,7 @@ def test_a_changed_part_reads_its_new_content_type(renderer: Renderer,
 
 
 def test_a_new_part_reads_the_content_type_it_is_given() -> None:
-    part = render_mime._AuditPart()
+    part = render_audit._AuditPart()
     assert part.get_content_type() == "text/plain"
     part.set_raw("Content-Type", "text/html")
     assert part.get_content_type() == "text/html"
