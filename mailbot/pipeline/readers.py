@@ -114,7 +114,8 @@ class ReaderPool:
 
     def _retire(self, worker: _Worker, error: str | None) -> None:
         """Stop a worker; the job it was on gets `error`, the rest wait for another worker."""
-        self._workers.remove(worker)
+        with self._lock:
+            self._workers.remove(worker)
         worker.slices.put(None)
         if worker.process.is_alive():
             worker.process.kill()
@@ -125,7 +126,8 @@ class ReaderPool:
             self._finish(worker.held.popleft(), ReadResult(None, error))
         # Jobs a caller gave up on (abandoned) are not read again.
         self._waiting.extendleft(reversed([t for t in worker.held if t in self._jobs]))
-        self._workers.append(self._start())
+        # Through warm(), under its lock: a background warm-up may be starting workers too.
+        self.warm()
 
     # -- reading -----------------------------------------------------------------------------
 
