@@ -1,0 +1,153 @@
+"""Third round of reader speed-ups: the parse stage skips only checks proved to pass."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from mailparser.utils import get_addresses
+
+from mailbot import addresses, parse
+from mailbot.addresses import _registry_addresses, mailbox, plain_mailbox, registry_safe
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from gen_mail import generate
+
+_PROOF = settings(max_examples=1500, deadline=None,
+                  suppress_health_check=list(HealthCheck))
+
+# Parts of the shapes and their near misses: dots, dashes, quotes, specials, folding, 8-bit.
+_atom = st.text(st.sampled_from(list("aZ09_+-.")), max_size=6)
+_local = st.lists(_atom, min_size=1, max_size=3).map(".".join)
+_domain = st.lists(st.text(st.sampled_from(list("aZ09-")), max_size=5),
+                   min_size=1, max_size=4).map(".".join)
+_name = st.text(st.sampled_from(list('aZ09 ".=?_')), max_size=10)
+_charset = st.sampled_from(["UTF-8", "utf-8", "iso-8859-2", "Windows-1250", "us-ascii",
+                            "bogus", "utf-8*pl", "x"])
+_raw = st.binary(max_size=30)
+_payload = st.one_of(
+    _raw.map(lambda b: binascii.b2a_qp(b, header=True).decode().replace("=\n", "")),
+    _raw.map(lambda b: base64.b64encode(b).decode()),
+    st.text(st.characters(min_codepoint=33, max_codepoint=126).filter(lambda c: c != "?"),
+            max_size=16),
+    st.text(st.sampled_from(list('=C5_82A0"\\<>,;:()@')), max_size=12),
+)
+_word = st.builds(lambda c, e, p: f"=?{c}?{e}?{p}?=", _charset, st.sampled_from("bBqQ"), _payload)
+_encoded_name = st.lists(_word, min_size=1, max_size=3).map(" ".join)
+_junk = st.text(st.sampled_from(list('aZ09._+-@ "<>=?()[],;:\\\t\r\nąé\x00\x7f')), max_size=30)
+_values = st.one_of(
+    st.builds(lambda n, lo, d: f"{n} <{lo}@{d}>", st.one_of(_name, _encoded_name), _local, _domain),
+    st.builds(lambda n, lo, d: f'"{n}" <{lo}@{d}>', _name, _local, _domain),
+    st.builds(lambda lo, d: f"{lo}@{d}", _local, _domain),
+    st.builds(lambda n, lo, d, j: f"{n}{j}<{lo}@{d}>", _name, _local, _domain,
+              st.text(st.sampled_from(list('"<>=?(), \t\r\n@')), max_size=3)),
+    _junk,
+)
+# Values inside the shapes only, so every example exercises the claim.
+_plain_words = st.from_regex(r"[A-Za-z0-9]{1,8}( [A-Za-z0-9]{1,8}){0,3}", fullmatch=True)
+_plain_addr = st.from_regex(r"[A-Za-z0-9_+-]{1,8}(\.[A-Za-z0-9_+-]{1,8}){0,2}"
+                            r"@[A-Za-z0-9-]{1,8}(\.[A-Za-z0-9-]{1,8}){0,3}", fullmatch=True)
+_good_word = st.builds(lambda c, e, p: f"=?{c}?{e}?{p}?=",
+                       st.sampled_from(["UTF-8", "utf-8", "iso-8859-2", "WINDOWS-1250",
+                                        "us-ascii"]),
+                       st.sampled_from("bBqQ"),
+                       st.one_of(_raw.map(lambda b: base64.b64encode(b).decode()),
+                                 st.from_regex(r"[A-Za-z0-9=_+/-]{0,20}", fullmatch=True)))
+_in_shape = st.one_of(
+    _plain_addr,
+    st.builds(lambda a: f"<{a}>", _plain_addr),
+    st.builds(lambda n, a: f"{n} <{a}>", _plain_words, _plain_addr),
+    st.builds(lambda n, a: f'"{n}" <{a}>', _plain_words, _plain_addr),
+    st.builds(lambda n, a: f"{n} <{a}>", st.lists(_good_word, min_size=1, max_size=4)
+              .map(" ".join), _plain_addr),
+)
+
+
+def _mail_parser_defective(value: str) -> bool:
+    diagnostics: list[object] = []
+    get_addresses(value, defects=diagnostics, decode_names=True)
+    return bool(diagnostics)
+
+
+def _registry_accepts(value: str, address: str) -> bool:
+    """What mailbox() concludes from the registry check: it passes."""
+    found = _registry_addresses(value)
+    return found is not None and (not found or [a.lower() for a in found] == [address.lower()])
+
+
+def _check_plain(value: str) -> None:
+    if plain_mailbox(value):
+        assert not _mail_parser_defective(value), value
+
+
+def _check_registry(value: str) -> None:
+    address = registry_safe(value)
+    if address is not None:
+        assert _registry_accepts(value, address), value
+
+
+@_PROOF
+@given(_values)
+def test_plain_mailbox_values_have_no_mail_parser_diagnostic(value: str) -> None:
+    _check_plain(value)
+
+
+@_PROOF
+@given(_values)
+def test_registry_safe_values_pass_the_registry_check(value: str) -> None:
+    _check_registry(" ".join(value.split()))
+
+
+@_PROOF
+@given(_in_shape)
+def test_every_value_in_the_shapes_is_proved(value: str) -> None:
+    assert registry_safe(value) is not None
+    _check_registry(value)
+    _check_plain(value)
+
+
+# mailbox() itself, without its cache (the cache would answer the second reading).
+_uncached_mailbox = mailbox.__wrapped__  # type: ignore[attr-defined]
+
+
+@_PROOF
+@given(st.one_of(_values, _in_shape))
+def test_mailbox_reads_the_same_with_and_without_the_shape_test(value: str) -> None:
+    fast = _uncached_mailbox(value)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(addresses, "registry_safe", lambda _value: None)
+        assert _uncached_mailbox(value) == fast
+
+
+def test_an_overlong_value_is_still_rejected_by_the_header_parser() -> None:
+    value = "a" * 2100 + "@example.org"
+    assert registry_safe(value) is None
+    assert mailbox(value) == (None, None, ("address: rejected by the header parser",))
+
+
+def test_the_shapes_are_not_too_wide() -> None:
+    # Each shape test fails a value the slow check objects to (the test can fail).
+    assert not plain_mailbox("=?UTF-8?b?:?= <0@0>")
+    assert _mail_parser_defective("=?UTF-8?b?:?= <0@0>")
+    assert registry_safe("=?UTF-8?b?=:?= <0@0>") is None
+    assert _registry_addresses("=?UTF-8?b?=:?= <0@0>") is None
+    assert registry_safe("a..b@example.org") is None
+    assert not plain_mailbox('"Ann" <a@b>\r\n')
+
+
+def test_parse_reads_generated_mail_the_same_without_the_shape_tests(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    raws = [m.raw for m in generate(60, 7)]
+    fast = [parse.parse(raw) for raw in raws]
+    monkeypatch.setattr(addresses, "registry_safe", lambda _value: None)
+    monkeypatch.setattr(parse, "plain_mailbox", lambda _value: False)
+    monkeypatch.setattr(parse, "mailbox", _uncached_mailbox)
+    parse._cached_address_defective.cache_clear()
+    slow = [parse.parse(raw) for raw in raws]
+    assert fast == slow
+    assert sum(1 for m in fast if m.from_addr) > 40
