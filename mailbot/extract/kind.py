@@ -46,7 +46,7 @@ def _asks(own: str, parts: list[str]) -> bool:
     text = _URL.sub(" ", own)
     if text != own:
         parts = sentences(text.replace("\n", " "))
-    return any(cues.QUESTION.search(fold(s)) for s in parts)
+    return any(cues.QUESTION_SCAN.search(fold(s)) for s in parts)
 
 
 def read_kind(own_lines: Sequence[str], subject: str, *, registers: bool, named: bool,
@@ -77,7 +77,7 @@ def read_kind(own_lines: Sequence[str], subject: str, *, registers: bool, named:
             return KindReading(Kind.REGISTRATION, 0.4, "zgłasza i rezygnuje w jednej wiadomości",
                                ("text:registration-and-cancellation",))
         return KindReading(Kind.REGISTRATION, 0.9, "zgłasza uczestników", tuple(signals))
-    about_event = bool(cues.EVENT.search(folded_own) or cues.EVENT.search(folded_subject))
+    about_event = bool(cues.EVENT_SCAN.search(folded_own) or cues.EVENT_SCAN.search(folded_subject))
     if _asks(own, parts) and about_event and not list_mail:
         return KindReading(Kind.QUESTION, 0.8, "pyta o wydarzenie i nikogo nie zgłasza",
                            ("text:question",))

@@ -110,13 +110,16 @@ def mentions(line: str) -> list[Mention]:
 # Every head word, folded, starts with one of these: a line whose folded text contains none of
 # them has no head word (fold keeps each character's place), so it is not tokenised at all.
 HEAD_STEMS = tuple(sorted({fold(form)[:4] for form in heads()} | {form[:4] for form in heads(True)}))
+# The same test as one alternation of literals: it matches iff some stem occurs, and sre skips
+# to the stems' first letters instead of scanning the line once per stem (~2x faster).
+_HEAD_STEM = re.compile("|".join(re.escape(stem) for stem in HEAD_STEMS))
 
 
 # Several extractors look for organisation names in the same lines.
 @text_cache(maxsize=1024, max_chars=500)
 def _mentions(line: str) -> tuple[Mention, ...]:
     folded = fold(line)
-    if not any(stem in folded for stem in HEAD_STEMS):
+    if _HEAD_STEM.search(folded) is None:
         return ()
     tokens = [_Tok(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(line)]
     found: list[Mention] = []

@@ -1,0 +1,133 @@
+"""The extract stage's faster forms find exactly what the plain rules find (issue 6, round 3)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parser  # type: ignore[attr-defined]
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mailbot.extract import cues, orgnames
+from mailbot.extract.textprep import fold, sentences
+
+DEVSET = Path("/work/shared/devset")
+
+
+# The characters a match can start with, read from the parsed pattern (None: any character).
+def _first_of_sequence(items: list[tuple[Any, Any]]) -> tuple[set[str] | None, bool]:
+    """(possible first characters, whether the sequence can match the empty string)."""
+    out: set[str] = set()
+    for op, av in items:
+        if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            continue  # zero width: the next item consumes the first character
+        first, empty = _first_of_node(op, av)
+        if first is None:
+            return None, False
+        out |= first
+        if not empty:
+            return out, False
+    return out, True
+
+
+def _first_of_node(op: Any, av: Any) -> tuple[set[str] | None, bool]:
+    if op is sre_constants.LITERAL:
+        return {chr(av)}, False
+    if op is sre_constants.IN:
+        chars: set[str] = set()
+        for kind, value in av:
+            if kind is sre_constants.LITERAL:
+                chars.add(chr(value))
+            elif kind is sre_constants.RANGE:
+                chars |= {chr(c) for c in range(value[0], value[1] + 1)}
+            else:
+                return None, False  # categories, negation: not a finite set we read
+        return chars, False
+    if op is sre_constants.SUBPATTERN:
+        return _first_of_sequence(list(av[-1]))
+    if op is sre_constants.BRANCH:
+        chars = set()
+        empty = False
+        for alternative in av[1]:
+            first, alt_empty = _first_of_sequence(list(alternative))
+            if first is None:
+                return None, False
+            chars |= first
+            empty = empty or alt_empty
+        return chars, empty
+    if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+        low, _, item = av
+        first, empty = _first_of_sequence(list(item))
+        return first, empty or low == 0
+    return None, False
+
+
+def _starts_covered(pattern: re.Pattern[str], first: str) -> bool:
+    """Every match of `pattern` starts with a character of `first` (and none is empty)."""
+    assert not pattern.flags & re.IGNORECASE  # the class would need both cases
+    chars, empty = _first_of_sequence(list(sre_parser.parse(pattern.pattern, pattern.flags)))
+    return chars is not None and not empty and chars <= set(first)
+
+
+_SCANNERS = [(cues.REGISTRATION, cues.REGISTRATION_SCAN), (cues.SELF, cues.SELF_SCAN),
+             (cues.QUESTION, cues.QUESTION_SCAN), (cues.EVENT, cues.EVENT_SCAN)]
+
+
+def _lookahead_class(scanner: re.Pattern[str]) -> str:
+    match = re.match(r"\(\?=\[([^\]]+)\]\)\(\?:", scanner.pattern)
+    assert match is not None
+    return match.group(1)
+
+
+def test_scanners_look_ahead_for_every_possible_first_character() -> None:
+    for pattern, scanner in _SCANNERS:
+        assert scanner.pattern.endswith("(?:" + pattern.pattern + ")")
+        assert scanner.flags == pattern.flags
+        assert _starts_covered(pattern, _lookahead_class(scanner))
+    # The check can fail: a class without one needed letter does not cover the pattern.
+    assert not _starts_covered(cues.REGISTRATION, "bcdioprw")
+    assert not _starts_covered(cues.SELF, "abcijmoprw")
+    assert not _starts_covered(re.compile(r"a?"), "a")
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(text)]
+
+
+_WORDS = ["zglaszam", "zglaszamy", "siebie", "sie", "nie", "bede", "obecna", "udzial", "w",
+          "konferencji", "zapisac", "chcemy", "czy", "prosze", "o", "informacje", "?", "pan",
+          "pani", "zamiast", "wezme", "przyjde", "ja", "oraz", "register", "myself", "i",
+          "will", "attend", "potwierdzam", "moj", "reprezentowac", "rejestr", "wydarzenie"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=14),
+       st.lists(st.sampled_from([" ", " ", ", ", ". ", ""]), min_size=14, max_size=14))
+def test_scanners_find_the_same_matches(words: list[str], gaps: list[str]) -> None:
+    text = "".join(word + gap for word, gap in zip(words, gaps[: len(words)], strict=True))
+    for pattern, scanner in _SCANNERS:
+        assert _spans(scanner, text) == _spans(pattern, text)
+
+
+def test_scanners_find_the_same_matches_in_devset_sentences() -> None:
+    checked = 0
+    for path in sorted(DEVSET.glob("*.eml")):
+        for line in path.read_bytes().decode("utf-8", "replace").splitlines():
+            for sentence in sentences(line):
+                folded = fold(sentence)
+                for pattern, scanner in _SCANNERS:
+                    assert _spans(scanner, folded) == _spans(pattern, folded)
+                checked += 1
+    assert checked > 500
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcdefgiklnoprstuwyz ", max_size=60))
+def test_head_stem_pattern_is_the_substring_test(text: str) -> None:
+    expected = any(stem in text for stem in orgnames.HEAD_STEMS)
+    assert (orgnames._HEAD_STEM.search(text) is not None) == expected
+    for stem in orgnames.HEAD_STEMS:
+        assert orgnames._HEAD_STEM.search(text + stem) is not None
