@@ -10,8 +10,9 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_read_speed import _every_match_contains
 
-from mailbot.extract import cues, orgnames
+from mailbot.extract import cues, forms, orgnames, readable
 from mailbot.extract.textprep import fold, sentences
 
 DEVSET = Path("/work/shared/devset")
@@ -131,3 +132,36 @@ def test_head_stem_pattern_is_the_substring_test(text: str) -> None:
     assert (orgnames._HEAD_STEM.search(text) is not None) == expected
     for stem in orgnames.HEAD_STEMS:
         assert orgnames._HEAD_STEM.search(text + stem) is not None
+
+
+def test_cancellation_prefilter_words_cover_every_match() -> None:
+    assert _every_match_contains(cues.CANCELLATION, cues.CANCELLATION_WORDS)
+    assert not _every_match_contains(
+        cues.CANCELLATION, tuple(w for w in cues.CANCELLATION_WORDS if w != "z listy"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=" \t\xa0\x00|ab\u2003", max_size=12))
+def test_cell_gap_says_when_a_line_has_two_cells(line: str) -> None:
+    two = "|" in line or forms._CELL_GAP.search(line) is not None
+    assert two == (len(forms._cells(line)) >= 2)
+
+
+def test_cell_gap_examples() -> None:
+    assert forms._CELL_GAP.search("Imię i nazwisko  Funkcja")
+    assert forms._CELL_GAP.search("Imię\tFunkcja")
+    assert not forms._CELL_GAP.search("  Jan Kowalski, prezes  ")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.from_regex(readable._WORD, fullmatch=True))
+def test_ascii_lower_tail_words_are_never_odd(word: str) -> None:
+    if word.isascii() and word[1:].islower():
+        assert not readable._odd(word)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="aAbZąĄ", min_size=2, max_size=8))
+def test_ascii_lower_tail_shortcut_on_mixed_words(word: str) -> None:
+    if word.isascii() and word[1:].islower():
+        assert not readable._odd(word)

@@ -96,10 +96,11 @@ def _line_codes(line: str, org_folded: str) -> set[str]:
     """Codes one line states about the organisation (`org_folded`: its folded name, or "")."""
     found: set[str] = set()
     text = _without_names(line)
+    # Whether the line opens with the organisation's name is the same for each sentence.
+    line_opens = bool(org_folded) and fold(line).lstrip(" -•*").startswith(org_folded)
     for sentence in sentences(text):
         folded = fold(sentence)
-        starts_with_org = bool(org_folded) and fold(line).lstrip(" -•*").startswith(
-            org_folded) and bool(_DASH.search(sentence))
+        starts_with_org = line_opens and bool(_DASH.search(sentence))
         if not _ACTIVITY.search(folded) and not starts_with_org:
             continue
         # Split only the sentences that may state an area (most do not).

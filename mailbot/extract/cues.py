@@ -138,7 +138,7 @@ QUESTION_SCAN = _scanner(QUESTION, "?cpu")
 EVENT_SCAN = _scanner(EVENT, "ackrsuwz")
 
 
-# Substrings that every match of REGISTRATION (SELF) contains; tests/test_read_speed.py checks
+# Substrings that every match of REGISTRATION (CANCELLATION, SELF) contains; tests/test_read_speed.py checks
 # them against the parsed patterns. A sentence with none of them cannot match, so the large
 # patterns run only on sentences that might (most sentences have none).
 REGISTRATION_WORDS = (
@@ -146,6 +146,8 @@ REGISTRATION_WORDS = (
     "wziac udzial", "uczestniczyc", "przyjsc", "byc obecn", "chec ", "deklaruj", "pros",
     "zgloszeni", "formularz", " udzial", "miejsce", "zamiast", "zastepstwie", "przyjd", "wraz z",
     "register", "will attend", "potwierdzam", "obecn", "bede ja", "reprezentowac")
+CANCELLATION_WORDS = ("rezygn", "nie ", "nikt", "odwol", "wycofuj", "anuluj", "z listy",
+                      "cancel ", "withdraw ")
 SELF_WORDS = (
     "zglaszam", "siebie", " sie", "wezme udzial", "bede", "przyjde", "chcial", "pragne",
     "zamierzam", "ja oraz", "oraz ja", "i ja", "mnie oraz", "register myself", "i will attend",

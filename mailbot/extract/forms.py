@@ -37,6 +37,9 @@ _FIELD = re.compile(r"^[ \t]*(?:\d{1,2}[.)][ \t]*)?([^\W\d][\w .,/()-]{0,60}?)"
 _CELL_SPLIT = re.compile(r"\S+(?: \S+)*")
 _INNER_SPACE = re.compile(r"(?<=\S) (?=\S)")
 _NON_SPACE = re.compile(r"\S+")
+# Where a row without pipes splits into two cells: whitespace between two non-spaces that is
+# not one plain space. A line without one (or a pipe) is a single cell, never a header.
+_CELL_GAP = re.compile(r"\S(?:\s{2,}|[^\S ])\S")
 
 
 # Words that say whose field it is: "Imię i nazwisko uczestnika/uczestniczki", "Telefon osoby
@@ -120,6 +123,9 @@ def tables(lines: Sequence[str]) -> list[Table]:
     found: list[Table] = []
     i = 0
     while i < len(lines):
+        if "|" not in lines[i] and _CELL_GAP.search(lines[i]) is None:
+            i += 1  # one cell (most prose lines): not split into cells at all
+            continue
         header = _cells(lines[i])
         if len(header) < 2:
             # One cell (most prose lines) is never a header: its label is not looked up.

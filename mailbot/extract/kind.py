@@ -31,6 +31,9 @@ def _cancellation(own: str, parts: list[str] | None = None,
         folded = fold(sentence)
         if "?" in sentence or folded.lstrip().startswith("czy "):
             continue  # "Czy mogę zrezygnować?" asks; it does not cancel
+        # Most sentences contain none of the words every cancellation contains.
+        if not any(word in folded for word in cues.CANCELLATION_WORDS):
+            continue
         match = cues.CANCELLATION.search(folded)
         if match and not cues.UNSUBSCRIBE.search(folded) and not re.search(
                 r"\bnie " + re.escape(match.group(0).split()[0]), folded):

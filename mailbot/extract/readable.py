@@ -33,7 +33,9 @@ def unreadable_reason(parsed: ParsedMail, doc: Doc) -> str | None:
         return "tekst jest zniekształcony (błędne lub nieznane kodowanie znaków)"
     words = _WORD.findall(text)
     if len(words) >= 3:
-        odd = sum(1 for w in words if _odd(w))
+        # An ASCII word lower-case after its first letter (most words) is never odd: no
+        # foreign letter, no case flip inside; it skips the cached call.
+        odd = sum(1 for w in words if not (w.isascii() and w[1:].islower()) and _odd(w))
         if odd * 5 > len(words) * 2:
             return f"nieczytelne słowa: {odd} z {len(words)} (kodowanie znaków lub alfabet)"
     if text.count("\ufffd") * 10 > max(len(text), 1):
