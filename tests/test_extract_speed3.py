@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_read_speed import _every_match_contains
 
-from mailbot.extract import cues, forms, orgnames, readable
+from mailbot.extract import cues, forms, ids, orgnames, readable, sender
 from mailbot.extract.textprep import fold, sentences
 
 DEVSET = Path("/work/shared/devset")
@@ -74,7 +74,8 @@ def _starts_covered(pattern: re.Pattern[str], first: str) -> bool:
 
 
 _SCANNERS = [(cues.REGISTRATION, cues.REGISTRATION_SCAN), (cues.SELF, cues.SELF_SCAN),
-             (cues.QUESTION, cues.QUESTION_SCAN), (cues.EVENT, cues.EVENT_SCAN)]
+             (cues.QUESTION, cues.QUESTION_SCAN), (cues.EVENT, cues.EVENT_SCAN),
+             (cues.CANCELLATION, cues.CANCELLATION_SCAN)]
 
 
 def _lookahead_class(scanner: re.Pattern[str]) -> str:
@@ -101,7 +102,9 @@ def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
 _WORDS = ["zglaszam", "zglaszamy", "siebie", "sie", "nie", "bede", "obecna", "udzial", "w",
           "konferencji", "zapisac", "chcemy", "czy", "prosze", "o", "informacje", "?", "pan",
           "pani", "zamiast", "wezme", "przyjde", "ja", "oraz", "register", "myself", "i",
-          "will", "attend", "potwierdzam", "moj", "reprezentowac", "rejestr", "wydarzenie"]
+          "will", "attend", "potwierdzam", "moj", "reprezentowac", "rejestr", "wydarzenie",
+          "rezygnujemy", "nikt", "przyjdzie", "odwolujemy", "nasze", "zgloszenie", "z", "listy",
+          "wykreslenie", "cancel", "our", "registration", "mozemy", "wziac", "udzialu"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -165,3 +168,43 @@ def test_ascii_lower_tail_words_are_never_odd(word: str) -> None:
 def test_ascii_lower_tail_shortcut_on_mixed_words(word: str) -> None:
     if word.isascii() and word[1:].islower():
         assert not readable._odd(word)
+
+
+def _label_free(pattern: re.Pattern[str], letter: str) -> re.Pattern[str]:
+    """The id pattern as it was, without the lookahead for its first letter."""
+    assert pattern.pattern.startswith(f"(?={letter})(?<![\\w]){letter}")
+    return re.compile(pattern.pattern.removeprefix(f"(?={letter})"), pattern.flags)
+
+
+_IDS = [(ids._KRS, "K"), (ids._NIP, "N"), (ids._REGON, "R")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["KRS", "krs", "NIP", "nip", "REGON", "Regon", "PL", "nr", ":",
+                                 " ", "\t", "-", "1", "5", "0000123456", "x", "\u212a", "\n"]),
+                max_size=16))
+def test_id_patterns_find_what_they_found_without_the_lookahead(parts: list[str]) -> None:
+    text = "".join(parts)
+    for pattern, letter in _IDS:
+        plain = _label_free(pattern, letter)
+        assert [m.groups() + m.span() for m in pattern.finditer(text)] == \
+            [m.groups() + m.span() for m in plain.finditer(text)]
+
+
+def test_id_patterns_on_devset_text() -> None:
+    found = 0
+    for path in sorted(DEVSET.glob("*.eml")):
+        text = path.read_bytes().decode("utf-8", "replace")
+        for pattern, letter in _IDS:
+            spans = [m.span() for m in pattern.finditer(text)]
+            assert spans == [m.span() for m in _label_free(pattern, letter).finditer(text)]
+            found += len(spans)
+    assert found > 0
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="Ab ,|;–-\t5+(@.e", max_size=24))
+def test_name_end_search_is_where_the_first_split_ends(text: str) -> None:
+    match = sender._NAME_END.search(text)
+    assert sender._NAME_END.split(text)[0] == (text[: match.start()] if match else text)
+    assert match is None or match.end() > match.start()

@@ -136,6 +136,7 @@ REGISTRATION_SCAN = _scanner(REGISTRATION, "bcdioprwz")
 SELF_SCAN = _scanner(SELF, "abcijmoprwz")
 QUESTION_SCAN = _scanner(QUESTION, "?cpu")
 EVENT_SCAN = _scanner(EVENT, "ackrsuwz")
+CANCELLATION_SCAN = _scanner(CANCELLATION, "acnoprsuwz")
 
 
 # Substrings that every match of REGISTRATION (CANCELLATION, SELF) contains; tests/test_read_speed.py checks

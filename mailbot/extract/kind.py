@@ -34,7 +34,7 @@ def _cancellation(own: str, parts: list[str] | None = None,
         # Most sentences contain none of the words every cancellation contains.
         if not any(word in folded for word in cues.CANCELLATION_WORDS):
             continue
-        match = cues.CANCELLATION.search(folded)
+        match = cues.CANCELLATION_SCAN.search(folded)
         if match and not cues.UNSUBSCRIBE.search(folded) and not re.search(
                 r"\bnie " + re.escape(match.group(0).split()[0]), folded):
             cancels = True

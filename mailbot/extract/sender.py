@@ -49,8 +49,13 @@ def _name_line(line: str, display_person: str | None) -> str | None:
     text = line.strip().strip(",.")
     if not text or len(text) > 60:
         return None
-    # "Maria Dąbrowska, sekretarz": the name before a comma.
-    person = person_display_name(text) or person_display_name(_NAME_END.split(text)[0])
+    # "Maria Dąbrowska, sekretarz": the name before a comma (where the first split would end:
+    # every _NAME_END match takes at least one character; no match leaves the same text).
+    person = person_display_name(text)
+    if person:
+        return person
+    end = _NAME_END.search(text)
+    person = person_display_name(text[: end.start()]) if end else None
     if person:
         return person
     initial = initial_surname(text)
