@@ -19,7 +19,14 @@ from mailparser.core import MailParser
 from mailparser.dates import date_diagnostics, parse_mail_date
 from mailparser.utils import get_addresses, receiveds_parsing
 
-from mailbot.addresses import address_list, mailbox, parse_date, plain_mailbox, received_date
+from mailbot.addresses import (
+    address_list,
+    mailbox,
+    parse_date,
+    plain_mailbox,
+    plain_received_stamp,
+    received_date,
+)
 from mailbot.mime import Walk, choose_pieces, walk_part
 from mailbot.models import ParsedMail
 from mailbot.quotes import split_quotes
@@ -70,7 +77,7 @@ class _TreeAndDefects(MailParser):  # type: ignore[misc]
         if any(address_defects):
             self._found("AddressHeaderDefect")
         message = self.message
-        items = message.raw_items() if message else []
+        items = list(message.raw_items()) if message else []
         dates: list[object] = []
         occurrences: dict[str, int] = {}
         for name, raw in items:
@@ -81,9 +88,16 @@ class _TreeAndDefects(MailParser):  # type: ignore[misc]
             occurrences[header] = occurrence + 1
             dates.extend(date_diagnostics(parse_mail_date(raw), raw, header, occurrence))
         received: list[object] = []
-        receiveds_parsing([value for name, value in message.raw_items()
-                           if name.lower() == "received"] if message else [],
-                          defects=received, date_defects=dates)
+        receiveds = [value for name, value in items if name.lower() == "received"]
+        stamps = [plain_received_stamp(value) for value in receiveds]
+        if all(stamp is not None for stamp in stamps):
+            # Plain trace fields: no fault, only their stamps are read (as receiveds_format
+            # does, last occurrence first).
+            for occurrence in reversed(range(len(receiveds))):
+                dates.extend(date_diagnostics(parse_mail_date(stamps[occurrence]),
+                                              receiveds[occurrence], "received", occurrence))
+        else:
+            receiveds_parsing(receiveds, defects=received, date_defects=dates)
         if received:
             self._found("ReceivedHeaderDefect")
         if dates:

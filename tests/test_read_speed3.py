@@ -10,10 +10,17 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mailparser.utils import get_addresses
+from mailparser.dates import date_diagnostics, parse_mail_date
+from mailparser.utils import get_addresses, receiveds_parsing
 
 from mailbot import addresses, parse
-from mailbot.addresses import _registry_addresses, mailbox, plain_mailbox, registry_safe
+from mailbot.addresses import (
+    _registry_addresses,
+    mailbox,
+    plain_mailbox,
+    plain_received_stamp,
+    registry_safe,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from gen_mail import generate
@@ -151,3 +158,89 @@ def test_parse_reads_generated_mail_the_same_without_the_shape_tests(
     slow = [parse.parse(raw) for raw in raws]
     assert fast == slow
     assert sum(1 for m in fast if m.from_addr) > 40
+
+
+# Received values: trace words, FWS, comments, literals, angle addresses, separators, stamps,
+# and the characters that make the trace scanner object (quotes, nesting, escapes, 8-bit).
+_trace_word = st.one_of(
+    st.sampled_from(["from", "by", "with", "id", "for", "via", "envelope-from", "ESMTP",
+                     "cipher", "mx.um.krakow.pl", "helo", "2024-01-02 10:11:12.123456789 +0000 UTC m=+1.5"]),
+    st.text(st.sampled_from(list("aZ09.-_=:@,+")), min_size=1, max_size=8),
+)
+_fws = st.sampled_from([" ", "\r\n\t", "\t", "\r\n ", ""])
+_inner = st.lists(st.one_of(_trace_word, _fws, st.sampled_from(list('[];"<>'))),
+                  max_size=4).map("".join)
+_noise = st.sampled_from([*'"()<>[];\\ąé\udcc4\x00', "((", "<<", "(a)(b)"])
+_stamp = st.one_of(
+    st.sampled_from(["Mon, 24 Feb 2014 07:35:12 +0100", "Tue, 24 Feb 2014 07:35:12 +0100",
+                     "24 Feb 2014 07:35:12 GMT", "Mon, 31 Feb 2014 07:35:12 +0100",
+                     "Mon, 24 Feb 2014 25:35:12 +0100", "Mon, 24 Feb 2014 07:35:12 +01",
+                     "Mon, 24 Feb 2014 07:35:12", "", "  ", "Mon, 24 Feb 14 7:35 EST",
+                     "Mon, 24 Feb 2014 07:35:60 -0000", "Mon, 24 Feb 20014 07:35:12 +0100"]),
+    _inner,
+)
+_trace_piece = st.one_of(
+    _trace_word, _fws,
+    _inner.map(lambda t: f"({t})"), _inner.map(lambda t: f"[{t}]"),
+    _inner.map(lambda t: f"<{t}>"), _noise,
+)
+_received = st.builds(lambda parts, sep, stamp: "".join(parts) + sep + stamp,
+                      st.lists(_trace_piece, max_size=12),
+                      st.sampled_from([";", "; ", ";\r\n\t", "", ";;", "; for <a@b>;"]),
+                      _stamp)
+
+
+def _slow_received(values: list[str]) -> tuple[list[object], list[object]]:
+    faults: list[object] = []
+    dates: list[object] = []
+    receiveds_parsing(values, defects=faults, date_defects=dates)
+    return faults, dates
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_received)
+def test_plain_received_values_have_no_fault_and_the_stamp_mail_parser_reads(value: str) -> None:
+    stamp = plain_received_stamp(value)
+    if stamp is None:
+        return
+    faults, dates = _slow_received([value])
+    assert faults == []
+    assert dates == date_diagnostics(parse_mail_date(stamp), value, "received", 0)
+
+
+def test_the_received_shape_is_met_and_missed() -> None:
+    postfix = ("from mail.wp.pl (mail.wp.pl [198.51.100.23])\r\n\tby mx.um.krakow.pl (Postfix)"
+               " with ESMTP id 0851195C2F\r\n\tfor <ngo@um.krakow.pl>; Mon, 24 Feb 2014 20:31:06 +0100")
+    assert plain_received_stamp(postfix) == "Mon, 24 Feb 2014 20:31:06 +0100"
+    nested = postfix.replace("(Postfix)", "(Postfix (x))")
+    assert plain_received_stamp(nested) is None
+    assert plain_received_stamp(postfix.replace(";", "; for <a@b>;")) is None
+    assert _slow_received([postfix.replace(";", "; id x;")])[0] != []
+
+
+def _with_received(values: list[str]) -> bytes:
+    head = "".join(f"Received: {v}\r\n" for v in values)
+    return (head + "From: a@example.org\r\nDate: Mon, 24 Feb 2014 20:31:06 +0100\r\n"
+            "Subject: x\r\n\r\nbody\r\n").encode("utf-8", "surrogateescape")
+
+
+def _categories(raw: bytes) -> object:
+    try:
+        return sorted(parse._TreeAndDefects.from_bytes(raw).defects_categories)
+    except Exception as exc:
+        return type(exc).__name__
+
+
+# Folded values only (a bare CR or LF would start a new header line).
+_folded = _received.map(lambda v: v.replace("\r\n", "\r\n ").replace("\r\n  ", "\r\n "))
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(_folded, min_size=1, max_size=3))
+def test_header_pass_gives_the_same_categories_without_the_received_shape(
+        values: list[str]) -> None:
+    raw = _with_received(values)
+    fast = _categories(raw)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parse, "plain_received_stamp", lambda _value: None)
+        assert _categories(raw) == fast
