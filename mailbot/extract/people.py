@@ -250,7 +250,9 @@ def find_people(doc: Doc, fields: Sequence[Field], tables: Sequence[Table],
     if self_flag and not sender.name:
         roles.append(Rec(None, sender.role, None, sender.phone, 0.4,
                          "nadawca weźmie udział, ale nie podpisał się nazwiskiem"))
-    own_emails = emails_in("\n".join(doc.own_lines), office)
+    # The sender's own addresses are read only when someone still lacks one (most mail names
+    # nobody, or gives each their address): the text is long and every address is validated.
+    own_emails: list[str] | None = None
     taken = {r.email for r in recs if r.email}
     out: list[Person] = []
     for rec in recs:
@@ -260,6 +262,8 @@ def find_people(doc: Doc, fields: Sequence[Field], tables: Sequence[Table],
                 rec = replace(rec, email=rec.email or contact.email,
                               phone=rec.phone or contact.phone)
         if rec.email is None:
+            if own_emails is None:
+                own_emails = emails_in("\n".join(doc.own_lines), office)
             found = [e for e in own_emails if e not in taken and address_belongs_to(e, rec.name)]
             if found:
                 rec = replace(rec, email=found[0])
