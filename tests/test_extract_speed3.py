@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_read_speed import _every_match_contains
 
-from mailbot.extract import cues, forms, ids, orgnames, readable, sender
+from mailbot.extract import cues, forms, ids, orgnames, phones, readable, sender
 from mailbot.extract.textprep import fold, sentences
 
 DEVSET = Path("/work/shared/devset")
@@ -208,3 +208,28 @@ def test_name_end_search_is_where_the_first_split_ends(text: str) -> None:
     match = sender._NAME_END.search(text)
     assert sender._NAME_END.split(text)[0] == (text[: match.start()] if match else text)
     assert match is None or match.end() > match.start()
+
+
+def test_polish_numbers_read_without_parse_as_parse_reads_them() -> None:
+    import random
+
+    import phonenumbers
+
+    rng = random.Random(6)
+    checked = valid = 0
+    # Every three-digit prefix (validity follows the numbering plan's leading digits).
+    for prefix in range(100, 1000):
+        for _ in range(3):
+            candidate = f"+48{prefix}{rng.randrange(10**6):06d}"
+            fast = phones._e164(candidate)
+            assert fast == phones._parsed_e164(candidate)
+            assert fast is None or phonenumbers.parse(candidate, None) == \
+                phonenumbers.PhoneNumber(country_code=48, national_number=int(candidate[3:]))
+            checked += 1
+            valid += fast is not None
+    assert checked == 2700
+    assert 0 < valid < checked
+    # Not the fast path: another country, a leading zero, other lengths, non-ASCII digits.
+    for candidate in ("+4912345678901", "+48012345678", "+4860070080", "+48600700800\u0661",
+                      "+48\u0666\u0660\u0660700800", "+1 202 555 0143"):
+        assert phones._e164(candidate) == phones._parsed_e164(candidate)
