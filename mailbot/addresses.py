@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email import errors
+from email.header import decode_header
 from email.headerregistry import HeaderRegistry
 from typing import Any, cast
 
@@ -32,6 +33,7 @@ _WORDS = r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*"
 _ENCODED = r"=\?(?i:utf-8|iso-8859-2|windows-1250|us-ascii)\?[bBqQ]\?[A-Za-z0-9=_+/-]*\?="
 _PLAIN_MAILBOX = re.compile(rf'(?:(?:"{_WORDS}"|{_WORDS}) )?<(?P<a>{_DOT_ATOM_ADDR})>'
                             rf"|(?P<b>{_DOT_ATOM_ADDR})")
+_ENCODED_MAILBOX = re.compile(rf"({_ENCODED}(?: {_ENCODED})*) <{_DOT_ATOM_ADDR}>")
 _REGISTRY_SAFE = re.compile(rf'(?:(?:"{_WORDS}"|{_WORDS}|{_ENCODED}(?: {_ENCODED})*) )?'
                             rf"<(?P<a>{_DOT_ATOM_ADDR})>|(?P<b>{_DOT_ATOM_ADDR})")
 # The stdlib address parser is quadratic on encoded words (gh-136063): only short values go in.
@@ -65,8 +67,26 @@ def normalise(address: str) -> str | None:
 
 
 def plain_mailbox(value: str) -> bool:
-    """Whether a raw header value is one plain-words name (or none) and a dot-atom address."""
-    return _PLAIN_MAILBOX.fullmatch(value) is not None
+    """Whether a raw header value is one plain name (or none) and a dot-atom address.
+
+    A plain name is words, or encoded words that decode cleanly (no control character,
+    quote or backslash, at most 75 characters each, as mail-parser checks them).
+    """
+    if _PLAIN_MAILBOX.fullmatch(value) is not None:
+        return True
+    match = _ENCODED_MAILBOX.fullmatch(value)
+    return match is not None and all(_clean_word(w) for w in match.group(1).split(" "))
+
+
+def _clean_word(word: str) -> bool:
+    if len(word) > 75:
+        return False
+    try:
+        ((data, charset),) = decode_header(word)
+        text = data.decode(str(charset)) if isinstance(data, bytes) else None
+    except Exception:
+        return False
+    return text is not None and not any(c < " " or c in '"\\' for c in text)
 
 
 def registry_safe(value: str) -> str | None:

@@ -65,7 +65,25 @@ _good_word = st.builds(lambda c, e, p: f"=?{c}?{e}?{p}?=",
                        st.sampled_from("bBqQ"),
                        st.one_of(_raw.map(lambda b: base64.b64encode(b).decode()),
                                  st.from_regex(r"[A-Za-z0-9=_+/-]{0,20}", fullmatch=True)))
+# Encoded words whose decoded text holds specials, spaces, Polish letters, quotes, controls.
+_decoded = st.text(st.sampled_from(list('aZ09 <>,;:@()[].ąłŻé"\\\t\x01=?_')), max_size=20)
+
+
+def _encode(text: str, charset: str, enc: str) -> str:
+    data = text.encode(charset, "replace")
+    if enc in "bB":
+        return f"=?{charset}?{enc}?{base64.b64encode(data).decode()}?="
+    body = "".join(chr(b) if chr(b).isascii() and chr(b).isalnum()
+                   else "_" if b == 32 else f"={b:02X}" for b in data)
+    return f"=?{charset}?{enc}?{body}?="
+
+
+_clean_encoded = st.builds(_encode, _decoded,
+                           st.sampled_from(["utf-8", "iso-8859-2", "windows-1250", "UTF-8"]),
+                           st.sampled_from("bBqQ"))
 _in_shape = st.one_of(
+    st.builds(lambda n, a: f"{n} <{a}>", st.lists(_clean_encoded, min_size=1, max_size=3)
+              .map(" ".join), _plain_addr),
     _plain_addr,
     st.builds(lambda a: f"<{a}>", _plain_addr),
     st.builds(lambda n, a: f"{n} <{a}>", _plain_words, _plain_addr),
@@ -145,6 +163,12 @@ def test_the_shapes_are_not_too_wide() -> None:
     assert _registry_addresses("=?UTF-8?b?=:?= <0@0>") is None
     assert registry_safe("a..b@example.org") is None
     assert not plain_mailbox('"Ann" <a@b>\r\n')
+    assert plain_mailbox("=?utf-8?q?Pawe=C5=82_Mazurek?= <pawel.mazurek@o2.pl>")
+    assert plain_mailbox("=?windows-1250?b?UGF3ZbMgSmFis2/xc2tp?= <p.j@example.org>")
+    # Undecodable, a control character, a quote: mail-parser's own reading decides.
+    assert not plain_mailbox("=?UTF-8?b?0?= <a@b>")
+    assert not plain_mailbox("=?utf-8?q?a=01b?= <a@b>")
+    assert not plain_mailbox("=?utf-8?q?a=22b?= <a@b>")
 
 
 def test_parse_reads_generated_mail_the_same_without_the_shape_tests(
