@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from test_read_speed import _every_match_contains
 
 from mailbot.extract import cues, forms, ids, orgnames, phones, readable, sender
-from mailbot.extract.textprep import fold, sentences
+from mailbot.extract.textprep import fold, fold_lines, sentences
 
 DEVSET = Path("/work/shared/devset")
 
@@ -233,3 +233,13 @@ def test_polish_numbers_read_without_parse_as_parse_reads_them() -> None:
     for candidate in ("+4912345678901", "+48012345678", "+4860070080", "+48600700800\u0661",
                       "+48\u0666\u0660\u0660700800", "+1 202 555 0143"):
         assert phones._e164(candidate) == phones._parsed_e164(candidate)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.text(alphabet="AaΣσςİIıąĄŁł'.\u0301 \n\u2028", max_size=8), max_size=6))
+def test_fold_lines_is_the_fold_of_the_joined_text(lines: list[str]) -> None:
+    assert fold_lines(lines) == fold("\n".join(lines))
+
+
+def test_fold_lines_keeps_the_final_sigma_rule_at_line_ends() -> None:
+    assert fold_lines(["ΑΣ", "'Β"]) == fold("ΑΣ\n'Β") == "ας\n'β"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mailbot.extract import cues
-from mailbot.extract.textprep import fold, sentences
+from mailbot.extract.textprep import fold, fold_lines, sentences
 from mailbot.models import Kind
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -59,7 +59,7 @@ def read_kind(own_lines: Sequence[str], subject: str, *, registers: bool, named:
     folded_subject = fold(subject)
     # The text's sentences and fold are read by several rules below: computed once.
     parts = sentences(own.replace("\n", " "))
-    folded_own = fold(own)
+    folded_own = fold_lines(own_lines)
     cancels, partial = _cancellation(own, parts, folded_own)
     if not own.strip() or (not cancels and not registers):
         subject_cancels, _ = _cancellation(subject)

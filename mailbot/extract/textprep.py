@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -61,6 +62,12 @@ def _fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     return _FOLD_LETTERS.sub(_fold_letter, text).lower()
+
+
+def fold_lines(lines: Sequence[str]) -> str:
+    """fold("\\n".join(lines)), from the lines' (mostly cached) folds: folding maps each
+    character alone, and lower-casing's one context rule (final sigma) stops at a newline."""
+    return "\n".join([fold(line) for line in lines])
 
 
 def has_diacritics(text: str) -> bool:

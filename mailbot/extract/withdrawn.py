@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from mailbot.extract import cues
 from mailbot.extract.inline import withdrawn_in
-from mailbot.extract.textprep import Doc, fold, sentences, strip_list_mark
+from mailbot.extract.textprep import Doc, fold, fold_lines, sentences, strip_list_mark
 from mailbot.models import Person
 
 
@@ -19,7 +19,7 @@ def withdrawn_people(doc: Doc, attendees: Sequence[Person],
     """
     # Only replacement wording makes a withdrawal safe to apply without a person reading it;
     # "X nie przyjdzie" alone is a partial cancellation that staff review.
-    if not cues.CHANGE_OF_PERSON.search(fold(doc.body)):
+    if not cues.CHANGE_OF_PERSON.search(fold_lines(doc.lines)):
         return ()
     names: list[str] = []
     for i, line in enumerate(doc.lines):
