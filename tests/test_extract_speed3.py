@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_read_speed import _every_match_contains
 
-from mailbot.extract import cues, forms, ids, orgnames, phones, readable, sender
+from mailbot.extract import cues, forms, ids, organisation, orgnames, phones, readable, sender
 from mailbot.extract.textprep import fold, fold_lines, sentences
 
 DEVSET = Path("/work/shared/devset")
@@ -243,3 +243,20 @@ def test_fold_lines_is_the_fold_of_the_joined_text(lines: list[str]) -> None:
 
 def test_fold_lines_keeps_the_final_sigma_rule_at_line_ends() -> None:
     assert fold_lines(["ΑΣ", "'Β"]) == fold("ΑΣ\n'Β") == "ας\n'β"
+
+
+def test_group_quote_needs_an_opening_quote() -> None:
+    opening = re.search(r"\[([^\]]+)\]\(\[", organisation._GROUP_QUOTE.pattern)
+    assert opening is not None
+    assert set(opening.group(1).replace("\\", "")) == set(organisation._OPENING_QUOTES)
+    assert all(mark.lower() == mark.upper() for mark in organisation._OPENING_QUOTES)
+    assert organisation._GROUP_QUOTE.search('grupa „Seniorzy z Nowej Huty”')
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["grupa", "Grupa", "FUNDACJA", "klub", " ", "„", "”", "\"", "“",
+                                 "Seniorzy", "x", "\n"]), max_size=10))
+def test_group_quote_prefilter_keeps_every_match(parts: list[str]) -> None:
+    line = "".join(parts)
+    if organisation._GROUP_QUOTE.search(line):
+        assert any(mark in line for mark in organisation._OPENING_QUOTES)

@@ -25,6 +25,8 @@ _GROUP_QUOTE = re.compile(r"(?i)\b(?:grup\w*|inicjatyw\w*|organizacj\w*|kolektyw
                           r"stowarzyszeni\w*|fundacj\w*|klub\w*|kol[oa]\w*)\s+"
                           r"(?:[^\s„\"“”]+\s+){0,2}[„\"“]([^„\"“”\n]{2,80})[”\"“]")
 
+_OPENING_QUOTES = ("„", "\"", "“")
+
 
 @dataclass(frozen=True)
 class OrgGuess:
@@ -95,7 +97,9 @@ def _line_guesses(line: str) -> tuple[OrgGuess, ...]:
         whole = not line[:mention.start].strip() and not line[mention.end:].strip(" .")
         confidence, reason = _context_confidence(line, mention, whole)
         found.append(OrgGuess(name, confidence, reason))
-    for match in _GROUP_QUOTE.finditer(line):
+    # Every match holds an opening quote (uncased characters, so the same under re.I).
+    quoted = any(mark in line for mark in _OPENING_QUOTES)
+    for match in _GROUP_QUOTE.finditer(line) if quoted else ():
         head = fold(match.group(0).split()[0])
         if head.startswith("konferencj"):
             continue
