@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mailparser.dates import date_diagnostics, parse_mail_date
@@ -20,12 +21,13 @@ from mailbot.addresses import (
     plain_mailbox,
     plain_received_stamp,
     registry_safe,
+    validated,
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from gen_mail import generate
 
-_PROOF = settings(max_examples=1500, deadline=None,
+_PROOF = settings(max_examples=1000, deadline=None,
                   suppress_health_check=list(HealthCheck))
 
 # Parts of the shapes and their near misses: dots, dashes, quotes, specials, folding, 8-bit.
@@ -221,7 +223,7 @@ def _slow_received(values: list[str]) -> tuple[list[object], list[object]]:
     return faults, dates
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
 @given(_received)
 def test_plain_received_values_have_no_fault_and_the_stamp_mail_parser_reads(value: str) -> None:
     stamp = plain_received_stamp(value)
@@ -268,3 +270,44 @@ def test_header_pass_gives_the_same_categories_without_the_received_shape(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(parse, "plain_received_stamp", lambda _value: None)
         assert _categories(raw) == fast
+
+
+_role = st.sampled_from(["Postmaster", "postmaster", "INFO", "Abuse", "www", "noc", "Sales"])
+_local_atom = st.one_of(st.text(st.sampled_from(list("aZz09_+-.!#")), min_size=0, max_size=70),
+                        _role)
+_label = st.one_of(st.text(st.sampled_from(list("az09-A")), min_size=0, max_size=66),
+                   st.sampled_from(["xn--abc", "ab--cd", "-a", "a-", "localhost", "test"]))
+_tld = st.sampled_from(["pl", "com", "org", "net", "eu", "info", "test", "local", "arpa", "PL",
+                        "invalid", "onion", "123", "p", "pl."])
+_addresses = st.builds(lambda lo, labels, tld: f"{lo}@{'.'.join([*labels, tld])}",
+                       st.lists(_local_atom, min_size=1, max_size=3).map(".".join),
+                       st.lists(_label, min_size=0, max_size=4), _tld)
+_plain_valid = st.builds(
+    lambda lo, labels, tld: f"{lo}@{'.'.join([*labels, tld])}",
+    st.one_of(_role, st.from_regex(r"[A-Za-z0-9_+-]{1,30}(\.[A-Za-z0-9_+-]{1,30}){0,2}",
+                                   fullmatch=True)),
+    st.lists(st.from_regex(r"[a-z0-9]{1,30}(-[a-z0-9]{1,30}){0,2}", fullmatch=True),
+             min_size=1, max_size=4),
+    st.sampled_from(["pl", "com", "org", "net", "eu", "info"]))
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.one_of(_addresses, _plain_valid))
+def test_validated_answers_as_email_validator(address: str) -> None:
+    assert validated.__wrapped__(address) == _email_validator(address)  # type: ignore[attr-defined]
+
+
+def _email_validator(address: str) -> str | None:
+    try:
+        return str(validate_email(address, check_deliverability=False).normalized)
+    except (EmailNotValidError, ValueError, UnicodeError):
+        return None
+
+
+def test_the_plain_address_shape_is_taken() -> None:
+    assert addresses._PLAIN_VALID.fullmatch("jan.kowalski@um.krakow.pl")
+    assert not addresses._PLAIN_VALID.fullmatch("jan@host.test")
+    for address in ("x" * 65 + "@example.pl", "Postmaster@b.pl", "a@b.test", "a@B.pl",
+                    "a..b@c.pl", "a@b--c.pl"):
+        assert validated(address) == _email_validator(address)
+    assert _email_validator("a@b.test") is None
