@@ -140,8 +140,8 @@ class PipelineBase:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        # Also on errors: a reader process still starting must not outlive this process's
-        # semaphores (seen as a child's traceback when the disk filled during `run --once`).
+        # Also on errors: a reader process still starting must not outlive this process
+        # (seen as a child's traceback when the disk filled during `run --once`).
         self.close()
 
     def close(self) -> None:

@@ -46,10 +46,6 @@ class ReadResult:
     bounce: BounceReport | None = None
 
 
-# What a worker sends back for one job: (ticket, result).
-Answer = tuple[int, ReadResult]
-
-
 def warm_reader() -> None:
     """Load what reading needs (the morphology dictionary above all) now, not on a message."""
     try:
