@@ -5,10 +5,20 @@ from __future__ import annotations
 import base64
 import io
 import quopri
+from collections.abc import Iterator
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data" / "reader"
 DEVSET = Path(__file__).resolve().parents[1].parent / "shared" / "devset"
+
+
+def devset_sentences() -> Iterator[str]:
+    """Every sentence of every devset message's lines, folded as the cue patterns read them."""
+    from mailbot.extract.textprep import fold, sentences
+
+    for path in sorted(DEVSET.glob("*.eml")):
+        for line in path.read_bytes().decode("utf-8", "replace").splitlines():
+            yield from (fold(sentence) for sentence in sentences(line))
 
 
 def crlf(text: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 import mailparser
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reader_support import devset_sentences
 
 from mailbot import textutil
 from mailbot.extract import cues, readable
@@ -122,16 +123,11 @@ def test_cue_prefilter_words_cover_every_match() -> None:
 
 
 def test_cues_agree_with_their_patterns_on_devset_sentences() -> None:
-    from mailbot.extract.textprep import fold
-
     checked = 0
-    for path in sorted(DEVSET.glob("*.eml")):
-        for line in path.read_bytes().decode("utf-8", "replace").splitlines():
-            for sentence in sentences(line):
-                folded = fold(sentence)
-                assert cues.registration_cue(folded) == cues._said(cues.REGISTRATION, folded)
-                assert cues.self_cue(folded) == cues._said(cues.SELF, folded)
-                checked += 1
+    for folded in devset_sentences():
+        assert cues.registration_cue(folded) == cues._said(cues.REGISTRATION, folded)
+        assert cues.self_cue(folded) == cues._said(cues.SELF, folded)
+        checked += 1
     assert checked > 500
 
 
