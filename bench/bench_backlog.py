@@ -30,7 +30,7 @@ from common import (
     mailbot_env,
     multiappend,
 )
-from gen_mail import generate
+from gen_mail import MIXES, generate
 
 FLOOR_BATCH = 200
 # mail-parser logs every part type it does not decode (bounces' rfc822-headers).
@@ -40,6 +40,7 @@ logging.getLogger("mailparser").setLevel(logging.ERROR)
 @dataclass(frozen=True)
 class Result:
     count: int
+    mix: str
     load_s: float
     floor_s: float
     ours_s: float
@@ -127,11 +128,11 @@ def ours(account: ImapAccount, folder: Path, sink: SmtpSink,
     return started_at, elapsed, sampler, output
 
 
-def run_size(server: ImapServer, count: int, seed: int, profile: bool) -> Result:
+def run_size(server: ImapServer, count: int, seed: int, mix: str, profile: bool) -> Result:
     folder = DATA / f"backlog-{count}"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    mails = generate(count, seed)
+    mails = generate(count, seed, mix)
     account = server.new_account("bench")
     load_s = multiappend(account, [(m.raw, m.internaldate) for m in mails])
     load_before = load_average()
@@ -160,14 +161,14 @@ def run_size(server: ImapServer, count: int, seed: int, profile: bool) -> Result
     db.close()
     if stored != count:
         raise SystemExit(f"stored {stored} of {count} messages:\n{output}")
-    return Result(count, load_s, floor_s, ours_s, decided_s, sampler.main_hwm_mb(), sampler.worker_hwm_mb(),
-                  sampler.total_hwm_mb(), sampler.peak_pss_kb / 1024, sampler.main_cpu(),
-                  sampler.others_cpu(), stages, actions, outbox, delivered, load_before,
+    return Result(count, mix, load_s, floor_s, ours_s, decided_s, sampler.main_hwm_mb(),
+                  sampler.worker_hwm_mb(), sampler.total_hwm_mb(), sampler.peak_pss_kb / 1024,
+                  sampler.main_cpu(), sampler.others_cpu(), stages, actions, outbox, delivered, load_before,
                   load_average())
 
 
 def report(r: Result) -> None:
-    print(f"\n== backlog of {r.count} messages (load average before {r.load_before}, "
+    print(f"\n== backlog of {r.count} messages, {r.mix} mix (load average before {r.load_before}, "
           f"after {r.load_after})")
     print(f"  loaded into Dovecot (MULTIAPPEND 100):  {r.load_s:7.2f} s  "
           f"{r.count / r.load_s:8.0f} msg/s")
@@ -193,21 +194,25 @@ def main() -> None:
     parser.add_argument("--count", type=int, action="append",
                         help="messages in the backlog (repeatable; default: 1000 and 10000)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--mix", choices=MIXES, action="append",
+                        help="the generated mix (repeatable; default: devset, then registrations)")
     parser.add_argument("--mdbox", action="store_true", help="Dovecot mdbox instead of maildir")
     parser.add_argument("--profile", action="store_true",
                         help="run mailbot under cProfile (bench/data/backlog-N/main.prof)")
     args = parser.parse_args()
     counts = args.count or [1000, 10000]
+    mixes = args.mix or list(MIXES)
     print(f"machine: {machine()}")
     results = []
     with dovecot(mdbox=args.mdbox) as server:
-        for count in counts:
-            results.append(run_size(server, count, args.seed, args.profile))
-            report(results[-1])
-    print("\nsummary:  count  msg/s (decided / sent)  floor msg/s  ours/floor  "
+        for mix in mixes:
+            for count in counts:
+                results.append(run_size(server, count, args.seed, mix, args.profile))
+                report(results[-1])
+    print("\nsummary:  mix            count  msg/s (decided / sent)  floor msg/s  ours/floor  "
           "tree RSS MB (sum of VmHWM / PSS)")
     for r in results:
-        print(f"  {r.count:13d} {r.count / r.decided_s:6.0f} / {r.count / r.ours_s:<6.0f}"
+        print(f"  {r.mix:13s} {r.count:6d} {r.count / r.decided_s:6.0f} / {r.count / r.ours_s:<6.0f}"
               f"{r.count / r.floor_s:17.0f} {r.ratio:11.0%} {r.tree_mb:12.0f} / {r.pss_mb:.0f}")
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import base64
+import html
 import quopri
 import random
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.header import Header
@@ -154,6 +156,12 @@ def outlook_html(text: str) -> str:
             f"{paras}</div></body></html>\n")
 
 
+def simple_html(text: str) -> str:
+    """The HTML alternative webmail and Gmail-style clients write: a div a line, <br> when blank."""
+    lines = "".join(f"<div>{html.escape(line) if line else '<br>'}</div>" for line in text.split("\n"))
+    return f'<div dir="ltr">{lines}</div>\n'
+
+
 def headers(rng: random.Random, sender: Person, subject: str, when: datetime, charset: str,
             extra: str = "") -> bytes:
     hop = when - timedelta(seconds=rng.randint(1, 40))
@@ -228,8 +236,11 @@ def registration_text(rng: random.Random, org: Org, people: list[Person], style:
 class Generator:
     """Builds the mix message by message; remembers organisations for follow-ups and cancels."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, mix: str = "devset") -> None:
+        if mix not in MIXES:
+            raise ValueError(f"unknown mix {mix!r}; one of {', '.join(MIXES)}")
         self.rng = random.Random(seed)
+        self.mix = mix
         self.orgs: list[tuple[Org, list[Person]]] = []
 
     def form(self, org: Org, people: list[Person]) -> tuple[str, bytes, str]:
@@ -250,7 +261,9 @@ class Generator:
 
     def registration(self, late: bool) -> Mail:
         rng = self.rng
-        with_file = rng.random() < 0.1
+        devset = self.mix == "devset"
+        # The devset: 1 registration in 22 carries its form as a file.
+        with_file = rng.random() < (0.05 if devset else 0.1)
         if self.orgs and rng.random() < 0.05:
             # A second mail from a known organisation: adds a person (the merge path).
             org, _ = rng.choice(self.orgs)
@@ -260,7 +273,14 @@ class Generator:
             size = rng.choices([1, 2, 3], [6, 3, 1])[0]
             people = [make_person(rng, org.domain or None) for _ in range(size)]
             self.orgs.append((org, people))
-        style = rng.choices(["letter", "form", "ascii", "outlook", "reply"], [40, 15, 15, 20, 10])[0]
+        if devset:
+            style = rng.choices(["letter", "form", "ascii", "reply"], [45, 15, 20, 20])[0]
+            # The devset's 22 registrations: 11 multipart/alternative, 1 HTML only, 10 plain
+            # (one of them with the attached form).
+            layout = rng.choices(["plain", "alternative", "html"], [45, 50, 5])[0]
+        else:
+            style = rng.choices(["letter", "form", "ascii", "outlook", "reply"], [40, 15, 15, 20, 10])[0]
+            layout = "outlook" if style == "outlook" else "plain"
         subject = rng.choice(["Zgłoszenie na konferencję 7 marca", "Zgłoszenie udziału w konferencji "
                               "„Wspólnie dla Krakowa”", "zgloszenie konferencja 7.03",
                               f"Zgłoszenie - {org.name}", "Konferencja 7.03.2014 - zgłoszenie uczestników"])
@@ -277,16 +297,37 @@ class Generator:
             text += invitation_quote()
         when = self.when(late)
         charset, cte = self.charset()
-        if style == "outlook":
+        if layout == "outlook":
             charset = "windows-1250"
             body = multipart("alternative", [text_part(text, "plain", charset, "quoted-printable"),
                                              text_part(outlook_html(text), "html", charset,
                                                        "quoted-printable")], rng)
+        elif layout in ("alternative", "html"):
+            body, charset = self.html_body(text, charset, cte, alternative=layout == "alternative")
         else:
             body = text_part(text, "plain", charset, cte)
         if with_file:
             body = multipart("mixed", [body, attachment(filename, ctype, data)], rng)
         return Mail(headers(rng, people[0], subject, when, charset) + body, when, "registration")
+
+    def html_body(self, text: str, charset: str, cte: str, *, alternative: bool) -> tuple[bytes, str]:
+        """An HTML body (Outlook's Word HTML or a webmail's divs), with a text/plain twin if
+        `alternative`; Outlook writes windows-1250 quoted-printable."""
+        if self.rng.random() < 0.5:
+            charset, cte, markup = "windows-1250", "quoted-printable", outlook_html(text)
+        else:
+            markup = simple_html(text)
+        html_part = text_part(markup, "html", charset, cte)
+        if not alternative:
+            return html_part, charset
+        return multipart("alternative", [text_part(text, "plain", charset, cte), html_part],
+                         self.rng), charset
+
+    def text_body(self, text: str, charset: str, cte: str) -> tuple[bytes, str]:
+        """A non-registration's body: in the devset mix a third are multipart/alternative."""
+        if self.mix == "devset" and self.rng.random() < 1 / 3:
+            return self.html_body(text, charset, cte, alternative=True)
+        return text_part(text, "plain", charset, cte), charset
 
     def auto_reply(self) -> Mail:
         rng = self.rng
@@ -301,8 +342,8 @@ class Generator:
         extra = rng.choice(["Auto-Submitted: auto-replied\nX-Autoreply: yes", "X-Auto-Response-Suppress: All",
                             "Precedence: auto_reply"])
         when = self.when(False)
-        return Mail(headers(rng, person, subject, when, charset, extra) +
-                    text_part(text, "plain", charset, cte), when, "auto_reply")
+        body, charset = self.text_body(text, charset, cte)
+        return Mail(headers(rng, person, subject, when, charset, extra) + body, when, "auto_reply")
 
     def bounce(self) -> Mail:
         rng = self.rng
@@ -349,11 +390,13 @@ class Generator:
                     f"stronie.\n\n{sender.name}\n")
         charset, cte = self.charset()
         when = self.when(False)
-        return Mail(headers(rng, sender, subject, when, charset) +
-                    text_part(text, "plain", charset, cte), when, kind)
+        body, charset = self.text_body(text, charset, cte)
+        return Mail(headers(rng, sender, subject, when, charset) + body, when, kind)
 
     def one(self) -> Mail:
         roll = self.rng.random()
+        if self.mix == "devset":
+            return self.devset_one(roll)
         if roll < 0.66:
             return self.registration(late=False)
         if roll < 0.72:
@@ -369,9 +412,32 @@ class Generator:
         return self.letter("other")
 
 
-def generate(count: int, seed: int = 1) -> list[Mail]:
+    def devset_one(self, roll: float) -> Mail:
+        """The devset's proportions (36 messages): 20 registrations in time and 2 late, 3
+        auto-replies, 3 bounces, 2 cancellations, 3 questions, 3 others."""
+        for bound, make in DEVSET_KINDS:
+            if roll < bound:
+                return make(self)
+        return self.letter("other")
+
+
+DEVSET_KINDS: tuple[tuple[float, Callable[[Generator], Mail]], ...] = (
+    (20 / 36, lambda g: g.registration(late=False)),
+    (22 / 36, lambda g: g.registration(late=True)),
+    (25 / 36, Generator.auto_reply),
+    (28 / 36, Generator.bounce),
+    (30 / 36, lambda g: g.letter("cancellation")),
+    (33 / 36, lambda g: g.letter("question")),
+)
+# "devset": the proportions of kinds and layouts of shared/devset (the issue's "a mix like the
+# devset"). "registrations": the first generator's mix (72 % registrations, 20 % of them with
+# HTML, 10 % with a file), kept to compare with the figures taken on it.
+MIXES = ("devset", "registrations")
+
+
+def generate(count: int, seed: int = 1, mix: str = "devset") -> list[Mail]:
     """count messages with CRLF line ends, in the order the server received them."""
-    gen = Generator(seed)
+    gen = Generator(seed, mix)
     mails = [gen.one() for _ in range(count)]
     mails.sort(key=lambda m: m.internaldate)
     return [Mail(m.raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"), m.internaldate, m.kind)
@@ -382,10 +448,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--mix", choices=MIXES, default="devset")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "data" / "mail")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    mails = generate(args.count, args.seed)
+    mails = generate(args.count, args.seed, args.mix)
     for i, mail in enumerate(mails, 1):
         (args.out / f"{i:05d}.eml").write_bytes(mail.raw)
     kinds: dict[str, int] = {}

@@ -115,7 +115,10 @@ def docx_form(org: Any, people: list[Any]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in files.items():
-            archive.writestr(name, text)
+            # A fixed time stamp: the same seed gives the same bytes (writestr stamps "now").
+            entry = zipfile.ZipInfo(name, date_time=(2014, 2, 24, 9, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, text)
     return out.getvalue()
 
 
