@@ -34,7 +34,7 @@ from mailbot.render_mime import (
     safe_key,
     safe_msg_id,
 )
-from mailbot.render_wire import HeaderValue, Mailbox, Part, serialise
+from mailbot.render_wire import HeaderValue, Mailbox, Part, content_types, serialise
 
 KINDS = ("confirmation", "refusal", "cancellation", "waitlist", "promotion")
 WITH_INVITATION = frozenset({"confirmation", "promotion"})
@@ -266,7 +266,7 @@ class Renderer:
             expected[name] = value if isinstance(value, str) else None
         expected["MIME-Version"] = "1.0"
         expected["Content-Type"] = None
-        return audited(data, expected, recipients)
+        return audited(data, expected, recipients, content_types(parts))
 
 
 def _block(template: Template, name: str, ctx: dict[str, Any]) -> str:

@@ -39,32 +39,34 @@ def serialise_and_audit(msg: Message, expected: Mapping[str, str | None],
     return audited(data, expected, recipients)
 
 
-def audited(data: bytes, expected: Mapping[str, str | None], recipients: Sequence[str]) -> bytes:
+def audited(data: bytes, expected: Mapping[str, str | None], recipients: Sequence[str],
+            content_types: Sequence[str] | None = None) -> bytes:
     """`data` unchanged when `audit_bytes` finds nothing wrong (§3.4), else RenderError."""
-    problems = audit_bytes(data, expected, recipients)
+    problems = audit_bytes(data, expected, recipients, content_types)
     if problems:
         raise RenderError("outbound header audit failed: " + "; ".join(problems))
     return data
 
 
-def audit_bytes(data: bytes, expected: Mapping[str, str | None],
-                recipients: Sequence[str]) -> list[str]:
+def audit_bytes(data: bytes, expected: Mapping[str, str | None], recipients: Sequence[str],
+                content_types: Sequence[str] | None = None) -> list[str]:
     """Everything wrong with serialised answer bytes (empty when they may be sent).
 
     `expected` maps each top-level header name to its exact value, or None when only its
     presence is checked. `recipients` are the ASCII addresses To must hold, nothing more.
+    `content_types`, when given, are the types of the parts as written, in walk order.
     """
-    return _audit(data, expected, recipients, skeleton=True)
+    return _audit(data, expected, recipients, content_types, skeleton=True)
 
 
-def _audit_bytes_full(data: bytes, expected: Mapping[str, str | None],
-                      recipients: Sequence[str]) -> list[str]:
+def _audit_bytes_full(data: bytes, expected: Mapping[str, str | None], recipients: Sequence[str],
+                      content_types: Sequence[str] | None = None) -> list[str]:
     """audit_bytes with every line fed to the structure parser (the reference for the tests)."""
-    return _audit(data, expected, recipients, skeleton=False)
+    return _audit(data, expected, recipients, content_types, skeleton=False)
 
 
 def _audit(data: bytes, expected: Mapping[str, str | None], recipients: Sequence[str],
-           skeleton: bool) -> list[str]:
+           content_types: Sequence[str] | None, skeleton: bool) -> list[str]:
     problems: list[str] = []
     if not data.isascii():
         problems.append("non-ASCII octets")
@@ -128,6 +130,13 @@ def _audit(data: bytes, expected: Mapping[str, str | None], recipients: Sequence
         extra = {k.lower() for k in part} - _PART_HEADERS
         if extra:
             problems.append(f"unexpected MIME part headers {sorted(extra)}")
+    if content_types is not None:
+        # A damaged boundary can leave a part unread without any parse defect: the text part
+        # read as the preamble (its start boundary broken) or the HTML as the epilogue (a close
+        # boundary inside the text). The parts a reader sees must be the parts written.
+        found = [part.get_content_type() for part in parsed.walk()]
+        if found != list(content_types):
+            problems.append(f"MIME parts {found} != {list(content_types)} as written")
     return problems
 
 

@@ -84,6 +84,14 @@ def serialise(headers: Sequence[tuple[str, HeaderValue]], text: str, html: str,
     return (CRLF.join(lines) + CRLF + CRLF + entity[1]).encode("ascii")
 
 
+def content_types(parts: Sequence[Part] = ()) -> tuple[str, ...]:
+    """The content types `serialise` writes for `parts`, in the order a parser walks them."""
+    alternative = ("multipart/alternative", "text/plain", "text/html")
+    if not parts:
+        return alternative
+    return ("multipart/mixed", *alternative, *(f"{p.maintype}/{p.subtype}" for p in parts))
+
+
 def header_line(name: str, value: HeaderValue) -> str:
     """`Name: value`, folded with CRLF + space, the value encoded where it is not plain ASCII."""
     if not _NAME.fullmatch(name):

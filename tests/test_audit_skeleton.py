@@ -39,6 +39,7 @@ class Audited:
     data: bytes
     expected: Mapping[str, str | None]
     recipients: Sequence[str]
+    content_types: Sequence[str] | None = None
 
 
 def _request(kind: str, number: int, **changes: Any) -> AnswerRequest:
@@ -66,10 +67,10 @@ def render_all() -> list[Audited]:
     seen: list[Audited] = []
     real = render_audit.audited
 
-    def record(data: bytes, expected: Mapping[str, str | None],
-               recipients: Sequence[str]) -> bytes:
-        seen.append(Audited(data, dict(expected), tuple(recipients)))
-        return real(data, expected, recipients)
+    def record(data: bytes, expected: Mapping[str, str | None], recipients: Sequence[str],
+               content_types: Sequence[str] | None = None) -> bytes:
+        seen.append(Audited(data, dict(expected), tuple(recipients), content_types))
+        return real(data, expected, recipients, content_types)
 
     renderer = Renderer(TEMPLATES, EventSettings())
     with pytest.MonkeyPatch.context() as patch:
@@ -89,8 +90,9 @@ def mails() -> list[Audited]:
 
 
 def _both(mail: Audited, data: bytes) -> tuple[list[str], list[str]]:
-    return (render_audit.audit_bytes(data, mail.expected, mail.recipients),
-            render_audit._audit_bytes_full(data, mail.expected, mail.recipients))
+    return (render_audit.audit_bytes(data, mail.expected, mail.recipients, mail.content_types),
+            render_audit._audit_bytes_full(data, mail.expected, mail.recipients,
+                                           mail.content_types))
 
 
 def _parse(data: bytes) -> Message:
@@ -209,28 +211,43 @@ def test_undamaged_mail_passes_and_is_read_from_its_skeleton(mails: list[Audited
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def _boundary_edits(data: bytes) -> Iterator[tuple[bytes, bool]]:
-    """(damaged data, whether the audit refuses it) for broken boundaries of the inner part."""
+def _boundary_edits(data: bytes) -> Iterator[tuple[bytes, str]]:
+    """(damaged data, the problem the audit refuses it for) for broken inner boundaries."""
     inner = _BOUNDARY.findall(data)[-1]
     close = b"\r\n--" + inner + b"--\r\n"
-    yield data.replace(close, b"\r\n", 1), True  # the close boundary lost
-    yield data.replace(close, b"\r\n--" + inner + b"-\r\n", 1), True
+    yield data.replace(close, b"\r\n", 1), "MIME defects"  # the close boundary lost
+    yield data.replace(close, b"\r\n--" + inner + b"-\r\n", 1), "MIME defects"
     # A boundary in the middle of the text: the lines after it read as a part's headers.
-    yield data.replace(b"\r\nZ powa=C5=BCaniem\r\n", b"\r\n--" + inner + b"\r\nZ: 1\r\n", 1), True
-    # Not refused, by the full parse either (compat32 sees no defect): the text part read as
-    # the preamble, or the HTML part as the epilogue. Listed so a change here is noticed.
-    yield data.replace(b"\r\n\r\n--" + inner, b"\r\n\r\n-" + inner, 1), False
-    yield data.replace(b"\r\nZ powa=C5=BCaniem\r\n", close, 1), False
+    yield (data.replace(b"\r\nZ powa=C5=BCaniem\r\n", b"\r\n--" + inner + b"\r\nZ: 1\r\n", 1),
+           "unexpected MIME part headers")
+    # compat32 sees no defect in these two: the text part read as the preamble, or the HTML
+    # part as the epilogue. Only the parts read against the parts written refuse them.
+    yield data.replace(b"\r\n\r\n--" + inner, b"\r\n\r\n-" + inner, 1), "MIME parts"
+    yield data.replace(b"\r\nZ powa=C5=BCaniem\r\n", close, 1), "MIME parts"
 
 
 def test_a_broken_boundary_is_still_caught(mails: list[Audited]) -> None:
     mail = mails[0]
-    for data, refused in _boundary_edits(mail.data):
+    assert mail.content_types is not None
+    for data, reason in _boundary_edits(mail.data):
         assert data != mail.data
         fast, full = _both(mail, data)
         assert fast == full
-        assert refused == any(p.startswith(("MIME defects", "unexpected MIME part headers"))
-                              for p in fast), fast
+        assert any(p.startswith(reason) for p in fast), fast
+        if reason == "MIME parts":
+            # Without the parts as written the audit had no way to see it.
+            assert render_audit.audit_bytes(data, mail.expected, mail.recipients) == []
+
+
+def test_every_rendered_mail_is_audited_against_the_parts_it_was_written_with(
+        mails: list[Audited]) -> None:
+    for mail in mails:
+        assert mail.content_types is not None
+        assert _tree(mail.data)[-1][4] == mail.content_types[-1]
+        wrong = [*mail.content_types[:-1], "text/plain"]
+        fast, full = _both(Audited(mail.data, mail.expected, mail.recipients, wrong), mail.data)
+        assert fast == full
+        assert any(p.startswith("MIME parts") for p in fast)
 
 
 def _check(mail: Audited, data: bytes) -> tuple[bool, list[str]]:
