@@ -18,6 +18,7 @@ import pytest
 from digest_sample import sample_digest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from render_support import answer_request
 
 import mailbot.render as render_module
 import mailbot.render_audit as render_audit
@@ -43,16 +44,7 @@ class Audited:
 
 
 def _request(kind: str, number: int, **changes: Any) -> AnswerRequest:
-    values: dict[str, Any] = {
-        "kind": kind, "to_addr": "jan.kowalski@fundacja.org.pl", "to_name": "Jan Kowalski",
-        "in_reply_to": "<CAB7x9=abc.123@mail.gmail.com>",
-        "inbound_subject": "Zgłoszenie na konferencję",
-        "organisation": "Fundacja Rozwoju Społeczeństwa Obywatelskiego",
-        "attendees": (Person("Jan Kowalski", "prezes zarządu"), Person("Anna Nowak")),
-        "received_at": datetime(2014, 3, 4, 12, 31, tzinfo=WARSAW), "key": f"m{number}-{kind}",
-    }
-    values.update(changes)
-    return AnswerRequest(**values)
+    return answer_request(kind, key=f"m{number}-{kind}", **changes)
 
 
 def _variants() -> Iterator[dict[str, Any]]:

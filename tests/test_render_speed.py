@@ -18,12 +18,12 @@ import pytest
 from digest_sample import sample_digest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from render_support import answer_request
 
 import mailbot.render as render_module
 from mailbot.config import EventSettings
 from mailbot.digest import DigestData
 from mailbot.errors import RenderError
-from mailbot.models import Person
 from mailbot.render import KINDS, AnswerRequest, Renderer
 from mailbot.render_audit import audit_bytes
 from mailbot.render_ics import full_invitation, invitation
@@ -82,16 +82,7 @@ def renderer() -> Renderer:
 
 
 def request(kind: str = "confirmation", **changes: object) -> AnswerRequest:
-    values: dict[str, object] = {
-        "kind": kind, "to_addr": "jan.kowalski@fundacja.org.pl", "to_name": "Jan Kowalski",
-        "in_reply_to": "<CAB7x9=abc.123@mail.gmail.com>",
-        "inbound_subject": "Zgłoszenie na konferencję",
-        "organisation": "Fundacja Rozwoju Społeczeństwa Obywatelskiego",
-        "attendees": (Person("Jan Kowalski", "prezes zarządu"), Person("Anna Nowak")),
-        "received_at": datetime(2014, 3, 4, 12, 31, tzinfo=WARSAW), "key": f"m42-{kind}-1",
-    }
-    values.update(changes)
-    return AnswerRequest(**values)  # type: ignore[arg-type]
+    return answer_request(kind, **changes)
 
 
 def both(renderer: Renderer, monkeypatch: pytest.MonkeyPatch,
