@@ -1,0 +1,1 @@
+"""mailbot: the inbox clerk for the conference registrations mailbox (see README.md)."""
