@@ -93,12 +93,12 @@ def _body_piece(part: Message, ctype: str, walk: Walk, render_html: bool = True)
     decoded = decode_bytes(data, charset)
     if decoded.note:
         walk.defect(f"{ctype}: {decoded.note}")
-    if ctype == "text/html" and not render_html:
-        # Decoded for its defects only; the truncation note is the one html_to_text would add.
-        if len(decoded.text) > MAX_HTML_CHARS:
-            walk.defect("html: input over 1 MiB, truncated")
-        return
     if ctype == "text/html":
+        if not render_html:
+            # Decoded for its defects only; the truncation note is the one html_to_text adds.
+            if len(decoded.text) > MAX_HTML_CHARS:
+                walk.defect("html: input over 1 MiB, truncated")
+            return
         text, defects = html_to_text(decoded.text)
         for item in defects:
             walk.defect(item)
