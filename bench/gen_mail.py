@@ -262,7 +262,7 @@ class Generator:
     def registration(self, late: bool) -> Mail:
         rng = self.rng
         devset = self.mix == "devset"
-        # The devset: 1 registration in 22 carries its form as a file.
+        # The devset: 1 registration in 22 carries its form as a file (about 1 in 20 here).
         with_file = rng.random() < (0.05 if devset else 0.1)
         if self.orgs and rng.random() < 0.05:
             # A second mail from a known organisation: adds a person (the merge path).
@@ -410,7 +410,6 @@ class Generator:
         if roll < 0.96:
             return self.letter("question")
         return self.letter("other")
-
 
     def devset_one(self, roll: float) -> Mail:
         """The devset's proportions (36 messages): 20 registrations in time and 2 late, 3
