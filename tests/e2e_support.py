@@ -98,6 +98,18 @@ def cli_world(tmp_path: Path, monkeypatch: object, **settings: str) -> Path:
     return tmp_path
 
 
+def cli_ok(*args: str) -> str:
+    """The output of a mailbot command run in-process (click's CliRunner), after checking it
+    exited 0."""
+    from click.testing import CliRunner
+
+    from mailbot.cli import cli
+
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 def staff_cli(settings: Settings, folder: Path, outbox_url: str, *args: str,
               extra_config: str = "") -> str:
     """A staff command run through the CLI against `settings`' database, the Maildir inbox in

@@ -8,10 +8,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner
 from e2e_support import answer_of, cli_world
+from e2e_support import cli_ok as run
 
-from mailbot.cli import cli
 from mailbot.inbox import seed_maildir
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -21,12 +20,6 @@ ORG = "Fundacja Zielony Kąt"
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return cli_world(tmp_path, monkeypatch)
-
-
-def run(*args: str) -> str:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def mail(message_id: str, date: str, subject: str, body: str) -> bytes:

@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from e2e_support import answer_of, cli_world
+from e2e_support import cli_ok as run
 
 from mailbot.cli import cli
 from mailbot.inbox import seed_maildir
@@ -21,12 +22,6 @@ from mailbot.store import Store
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return cli_world(tmp_path, monkeypatch, capacity_total="3")
-
-
-def run(*args: str) -> str:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def answers(world: Path) -> list[tuple[str, str, str]]:

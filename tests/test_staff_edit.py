@@ -1,0 +1,101 @@
+"""Staff correct a registration from the CLI (`edit --registration`), and poll/process one step at a time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from e2e_support import cli_ok as run
+from e2e_support import cli_world, devset
+
+from mailbot.cli import cli
+from mailbot.inbox import seed_maildir
+from mailbot.registry import Registration
+from mailbot.store import Store
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return cli_world(tmp_path, monkeypatch)
+
+
+def store_of(world: Path) -> Store:
+    return Store(world / "var" / "mailbot.db")
+
+
+def only_registration(world: Path) -> Registration:
+    [reg] = store_of(world).registrations()
+    return reg
+
+
+def test_staff_correct_a_registration_and_its_history_says_who(world: Path) -> None:
+    run("add", "--org", "Fundacja Pierwsza", "--person", "Jan Kowalski;prezes",
+        "--person", "Anna Nowak", "--source", "fax", "--received", "2014-03-03 10:00",
+        "--contact-email", "biuro@pierwsza.org.pl")
+    number = only_registration(world).id
+    assert number is not None
+    out = run("edit", str(number), "--registration", "--org", "Fundacja Pierwsza Krakowska",
+              "--krs", "0000123456", "--remove-person", "anna  NOWAK",
+              "--add-person", "Ewa Mazur;skarbniczka;ewa@pierwsza.org.pl")
+    assert out.strip() == (f"Zgłoszenie #{number}: Fundacja Pierwsza Krakowska; "
+                           "uczestnicy: Jan Kowalski, Ewa Mazur")
+    after = only_registration(world)
+    assert after.organisation.name == "Fundacja Pierwsza Krakowska"
+    assert after.organisation.krs == "0000123456"
+    assert after.contact.email == "biuro@pierwsza.org.pl"
+    people = {p.name: p for p in after.attendees}
+    assert set(people) == {"Jan Kowalski", "Ewa Mazur"}
+    assert people["Ewa Mazur"].role == "skarbniczka"
+    assert people["Ewa Mazur"].email == "ewa@pierwsza.org.pl"
+    assert people["Jan Kowalski"].role == "prezes"
+    history = store_of(world).history(number)
+    assert history[-1]["action"] == "edit"
+    assert history[-1]["actor"]
+    # An empty value clears a field; a field not named is kept.
+    run("edit", str(number), "--registration", "--krs", "")
+    cleared = only_registration(world)
+    assert cleared.organisation.krs is None
+    assert cleared.organisation.name == "Fundacja Pierwsza Krakowska"
+    assert cleared.attendees == after.attendees
+
+
+def test_removing_someone_not_registered_changes_nothing(world: Path) -> None:
+    run("add", "--org", "Fundacja Pierwsza", "--person", "Jan Kowalski", "--source", "fax",
+        "--received", "2014-03-03 10:00", "--contact-email", "biuro@pierwsza.org.pl")
+    before = only_registration(world)
+    result = CliRunner().invoke(cli, ["edit", str(before.id), "--registration",
+                                      "--org", "Inna", "--remove-person", "Piotr Nowak"])
+    assert result.exit_code == 1
+    assert result.output == f"Błąd: w zgłoszeniu #{before.id} nie ma osoby: Piotr Nowak\n"
+    assert only_registration(world) == before
+    missing = CliRunner().invoke(cli, ["edit", "999", "--registration", "--org", "X"])
+    assert missing.exit_code == 1
+    assert missing.output.startswith("Błąd:")
+    assert "Traceback" not in missing.output
+
+
+def answer_files(world: Path) -> list[Path]:
+    """The answers in the file outbox (not the staff digest)."""
+    return [p for p in (world / "var" / "outbox").glob("*.eml") if ".digest-" not in p.name]
+
+
+def test_poll_stores_process_decides_send_answers(world: Path) -> None:
+    mail = devset()[:6]
+    run("run", "--once")  # the first start on an empty inbox: nothing is backlog later
+    seed_maildir(world / "var" / "inbox", [(m.raw, m.received) for m in mail])
+    assert run("poll").strip() == f"Pobrano {len(mail)}, nowych zapisanych: {len(mail)}."
+    store = store_of(world)
+    states = [r["state"] for r in store.query("select state from messages")]
+    assert states == ["received"] * len(mail)
+    out = run("process")
+    assert f"przetworzono {len(mail)}" in out
+    waiting = store.query("select count(*) n from outbox where state = 'queued'")[0]["n"]
+    answered = sum(m.truth["decision"] in ("confirm", "refuse_late", "cancel") for m in mail)
+    assert waiting == answered > 0
+    assert answer_files(world) == []
+    run("send")
+    assert len(answer_files(world)) == answered
+    # Nothing new: poll stores nothing, process decides nothing.
+    assert run("poll").strip() == "Pobrano 0, nowych zapisanych: 0."
+    assert "przetworzono 0" in run("process")
