@@ -1,7 +1,8 @@
-"""Staff correct a registration from the CLI (`edit --registration`), and poll/process one step at a time."""
+"""Staff at the CLI: correct a registration, close a question, list the outbox, export JSON, step a cycle."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,32 @@ def test_poll_stores_process_decides_send_answers(world: Path) -> None:
     # Nothing new: poll stores nothing, process decides nothing.
     assert run("poll").strip() == "Pobrano 0, nowych zapisanych: 0."
     assert "przetworzono 0" in run("process")
+
+
+def test_staff_close_a_question_by_hand_and_see_the_outbox_and_export(world: Path,
+                                                                     tmp_path: Path) -> None:
+    mail = devset()[:3]  # two registrations and a question (002)
+    run("run", "--once")
+    seed_maildir(world / "var" / "inbox", [(m.raw, m.received) for m in mail])
+    run("run", "--once")
+    waiting = json.loads(run("review", "--format", "json"))
+    [question] = [item for item in waiting if item["rodzaj"] == "question"]
+    number = question["id"]
+    assert run("approve", str(number), "--answered").strip() == (
+        f"Wiadomość #{number}: zamknięta (answered).")
+    assert json.loads(run("review", "--format", "json")) == []
+    row = store_of(world).message_row(number)
+    assert str(row["handled_by"]).startswith("answered: ")
+    # Closing by hand queues nothing: the office answered the question itself.
+    sent = json.loads(run("outbox", "list", "--format", "json"))
+    assert {r["message_id"] for r in sent}.isdisjoint({number})
+    assert {r["state"] for r in sent} == {"sent"}
+    assert {r["to_addr"] for r in sent if r["kind"] == "confirmation"} == {
+        m.truth["contact"]["email"] for m in mail if m.truth["decision"] == "confirm"}
+    assert json.loads(run("outbox", "list", "--state", "failed", "--format", "json")) == []
+    out = tmp_path / "zgloszenia.json"
+    assert run("export", "--format", "json", "-o", str(out)).startswith(f"Zapisano {out}:")
+    rows = json.loads(out.read_text(encoding="utf-8"))
+    assert {r["organisation"] for r in rows} == {
+        m.truth["organisation"]["name"] for m in mail if m.truth["decision"] == "confirm"}
+    assert all(r["status"] == "confirmed" for r in rows)
