@@ -124,11 +124,6 @@ class MessageStore(StoreBase):
         """Store a message that did not come through the inbox (e.g. `mailbot add`'s record)."""
         return self.store_batch(mailbox, 0, [(0, raw, received)], -1, now)[0][0]
 
-    def pending(self, limit: int = 500) -> list[StoredMessage]:
-        rows = self.query("select id, mailbox, uid, raw, internaldate, backlog, state, sha256 "
-                          "from messages where state = 'received' order by id limit ?", [limit])
-        return [self._message(r) for r in rows]
-
     def message(self, message_id: int) -> StoredMessage:
         rows = self.query("select id, mailbox, uid, raw, internaldate, backlog, state, sha256 "
                           "from messages where id = ?", [message_id])
@@ -172,13 +167,6 @@ class MessageStore(StoreBase):
         with self.transaction() as db:
             db.execute("update messages set state = ?, error = ?, attempts = attempts + 1 "
                        "where id = ?", [state, error, message_id])
-
-    def requeue(self, ids: Sequence[int]) -> int:
-        with self.transaction() as db:
-            for message_id in ids:
-                db.execute("update messages set state = 'received', error = null where id = ?",
-                           [message_id])
-        return len(ids)
 
     # -- answering facts --------------------------------------------------------------------
 
