@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from mailbot.models import ANSWERING_ACTIONS, Action, Decision, Extraction, Kind, ParsedMail
 
@@ -115,8 +115,3 @@ def gate(decision: Decision, facts: AnswerFacts, *, per_address_per_day: int,
         return decision
     return Decision(decision.action, (*decision.reasons, f"bez automatycznej odpowiedzi: {held}"),
                     decision.received_at, decision.time_source, answer=False)
-
-
-def day_window(now: datetime) -> datetime:
-    """Start of the rolling 24-hour window that caps answers to one address."""
-    return now - timedelta(days=1)

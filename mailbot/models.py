@@ -86,11 +86,6 @@ class ParsedMail:
                 return value
         return None
 
-    def header_all(self, name: str) -> tuple[str, ...]:
-        """Every header with this name, top to bottom."""
-        wanted = name.lower()
-        return tuple(value for key, value in self.headers if key.lower() == wanted)
-
     @property
     def attachment_text(self) -> str:
         return "\n\n".join(a.text for a in self.attachments if a.text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -137,12 +136,3 @@ def _plan_cancellation(message_id: int, extraction: Extraction, decision: Decisi
         answers.insert(0, Answer("cancellation", extraction.contact.email,
                                  extraction.contact.name, f"m{message_id}-cancellation", match))
     return Plan(state, tuple(writes), tuple(answers), notes)
-
-
-_OWN_ID = re.compile(rb"<mailbot\.[A-Za-z0-9._-]{1,200}@[A-Za-z0-9.-]{1,200}>")
-
-
-def our_message_ids(raw: bytes) -> tuple[str, ...]:
-    """Message-IDs of our own answers quoted in a bounce (we generate them; safe tokens only)."""
-    return tuple(dict.fromkeys(m.decode("ascii") for m in _OWN_ID.findall(raw)))
-
