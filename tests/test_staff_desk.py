@@ -129,3 +129,37 @@ def test_staff_close_a_question_by_hand_and_see_the_outbox_and_export(world: Pat
     assert {r["organisation"] for r in rows} == {
         m.truth["organisation"]["name"] for m in mail if m.truth["decision"] == "confirm"}
     assert all(r["status"] == "confirmed" for r in rows)
+
+
+def test_staff_mistakes_are_one_clear_line_and_change_nothing(world: Path) -> None:
+    mail = {m.name: m for m in devset()}
+    chosen = [mail[n] for n in ("001", "002", "015")]  # confirm, question, registration to review
+    run("run", "--once")
+    seed_maildir(world / "var" / "inbox", [(m.raw, m.received) for m in chosen])
+    run("run", "--once")
+    ids = {str(bytes(r["raw"])): r["id"] for r in store_of(world).query("select id, raw from messages")}
+    confirmed, question, unclear = (ids[str(m.raw)] for m in chosen)
+    before = store_of(world).query("select id, state, action, handled_by from messages order by id")
+    outbox_before = store_of(world).query("select id, state from outbox order by id")
+
+    def fails(*args: str) -> str:
+        result = CliRunner().invoke(cli, list(args))
+        assert result.exit_code == 1, (args, result.output)
+        assert "Traceback" not in result.output
+        assert result.output.count("\n") == 1, result.output
+        return result.output
+
+    assert fails("approve", str(question)).startswith(
+        f"Błąd: wiadomość #{question} to question: nie ma czego zatwierdzić")
+    assert fails("approve", str(unclear)).startswith(f"Błąd: wiadomość #{unclear}: ")
+    assert "popraw dane poleceniem `mailbot edit`" in fails("approve", str(unclear))
+    assert fails("edit", str(unclear), "--person", ";").startswith(
+        "Błąd: osoba bez imienia i nazwiska ani funkcji")
+    assert fails("outbox", "resend", "1").startswith("Błąd: odpowiedź #1 ma stan sent")
+    assert store_of(world).query(
+        "select id, state, action, handled_by from messages order by id") == before
+    assert store_of(world).query("select id, state from outbox order by id") == outbox_before
+    # Closed by hand, a message cannot then be approved (and answered) as well.
+    run("approve", str(confirmed), "--ignore")
+    assert fails("approve", str(confirmed)).startswith(
+        f"Błąd: wiadomość #{confirmed} została już obsłużona (ignored: ")
