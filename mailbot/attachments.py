@@ -19,6 +19,10 @@ from mailbot.textutil import (
 
 # Caps applied before anything is decompressed or parsed.
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+# Between the cells of a table row read from a document: three spaces, the gap the readers of
+# the text (textprep.unwrap) never join across, so a form's rows stay rows even after a long
+# heading line, and a column gap to forms.py and the table reader.
+CELL_GAP = "   "
 MAX_ZIP_MEMBERS = 100
 MAX_ZIP_TOTAL = 50 * 1024 * 1024
 MAX_ZIP_RATIO = 100
@@ -140,7 +144,7 @@ def _docx_block(node: ElementTree.Element, out: list[str]) -> None:
             for row in child.iter(_W + "tr"):
                 cells = [" ".join(_docx_paragraph(p) for p in cell.iter(_W + "p")).strip()
                          for cell in row.iter(_W + "tc")]
-                out.append("  ".join(c for c in cells if c))
+                out.append(CELL_GAP.join(c for c in cells if c))
         elif child.tag in (_W + "sdt", _W + "sdtContent", _W + "body", _W + "customXml"):
             _docx_block(child, out)
 
@@ -177,7 +181,7 @@ def _odt_block(node: ElementTree.Element, out: list[str], depth: int = 0) -> Non
         elif child.tag == _TABLE_NS + "table-row":
             cells = [" ".join(_odt_text(p) for p in cell.iter(_TEXT_NS + "p")).strip()
                      for cell in child if cell.tag == _TABLE_NS + "table-cell"]
-            out.append("  ".join(c for c in cells if c))
+            out.append(CELL_GAP.join(c for c in cells if c))
         else:
             _odt_block(child, out, depth + 1)
 

@@ -242,7 +242,7 @@ def test_huge_html_is_capped() -> None:
 # --- attachments --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("data", "filename", "ctype", "expected"), [
-    (docx_bytes(), "zgłoszenie.docx", "application/octet-stream", "Łucja Śliwińska  prezes"),
+    (docx_bytes(), "zgłoszenie.docx", "application/octet-stream", "Łucja Śliwińska   prezes"),
     (odt_bytes(), "formularz.odt", "application/vnd.oasis.opendocument.text",
      "Uczestnik: Grzegorz Brzęczyszczykiewicz"),
     (pdf_bytes(), "form.pdf", "application/pdf", "Fundacja Testowa zglasza Jana Nowaka"),
