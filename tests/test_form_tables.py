@@ -83,3 +83,22 @@ def test_table_rows_after_a_long_heading_are_read_as_the_form(data: bytes, filen
     assert set(people) == {"Barbara Nowicka", "Marek Zieliński", "Ewa Kowalczyk"}
     assert people["Barbara Nowicka"].role == "wiceprezes"
     assert people["Ewa Kowalczyk"].phone == "+48602333444"
+
+
+def test_a_table_pasted_into_a_plain_text_mail_keeps_its_rows() -> None:
+    # Word's table pasted into a plain-text mail: cells apart by tabs, right after a long line
+    # without a full stop (which hard-wrapped prose would continue).
+    body = ("Dzień dobry, zgłaszamy udział w konferencji osób z Fundacji Dobrych Sąsiadów\r\n"
+            "Imię i nazwisko\tFunkcja\tTelefon\r\n"
+            "Jan Kowalski\tprezes\t601 222 333\r\n"
+            "Ewa Nowak\tskarbnik\t602 333 444\r\n\r\nAnna Nowak\r\n")
+    raw = ("From: Anna Nowak <anna@fundacja.pl>\r\nTo: ngo@um.krakow.pl\r\nSubject: Zgloszenie\r\n"
+           "Date: Mon, 03 Mar 2014 10:00:00 +0100\r\nMessage-ID: <tabs@fundacja.pl>\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body).encode()
+    reading = read_message(raw, internaldate=None, deadline=DEADLINE)
+    extraction = reading.extraction
+    assert str(reading.decision.action) == "confirm", reading.decision.reasons
+    # Not "Fundacja Dobrych Sąsiadów Imię": the header row is not glued to the sentence.
+    assert extraction.organisation.name == "Fundacja Dobrych Sąsiadów"
+    assert [(p.name, p.role, p.phone) for p in extraction.attendees] == [
+        ("Jan Kowalski", "prezes", "+48601222333"), ("Ewa Nowak", "skarbnik", "+48602333444")]

@@ -147,7 +147,10 @@ def tables(lines: Sequence[str]) -> list[Table]:
                 blanks += 1
                 j += 1
                 continue
-            if piped != ("|" in line) or (not piped and "  " not in line.strip()):
+            # A row goes on while its cells stay apart: by pipes, by two spaces or more (aligned
+            # or a document's table), or by tabs (a table pasted into a plain-text mail).
+            inner = line.strip()
+            if piped != ("|" in line) or (not piped and "  " not in inner and "\t" not in inner):
                 break
             blanks = 0
             cells = _cells(line)

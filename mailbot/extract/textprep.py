@@ -191,10 +191,17 @@ def _split_forward(text: str) -> tuple[str, str, tuple[str, ...]]:
 _LABELLED = re.compile(r"^[ \t]*(?:\d{1,2}[.)][ \t]*)?[^\W\d][\w .,/()-]{0,40}:[ \t]")
 
 
+def _row(line: str) -> bool:
+    """A table row: cells apart by three spaces or a tab (a table pasted from Word into a
+    plain-text mail keeps its tabs), which hard-wrapped prose does not have inside a line."""
+    inner = line.strip()
+    return "   " in inner or "\t" in inner
+
+
 def _long(line: str) -> bool:
     stripped = line.rstrip()
     return (len(stripped) >= 60 and not _LABELLED.match(stripped) and "|" not in stripped
-            and "   " not in stripped.strip() and not stripped.endswith((".", ":", "!", "?", ";")))
+            and not _row(stripped) and not stripped.endswith((".", ":", "!", "?", ";")))
 
 
 def unwrap(lines: list[str]) -> list[str]:
@@ -203,7 +210,7 @@ def unwrap(lines: list[str]) -> list[str]:
     joining = False
     for line in lines:
         if (joining and out and line.strip() and not _LIST_MARK.match(line)
-                and "   " not in line.strip() and not _LABELLED.match(line)):
+                and not _row(line) and not _LABELLED.match(line)):
             out[-1] = out[-1].rstrip() + " " + line.strip()
         else:
             out.append(line.rstrip())
