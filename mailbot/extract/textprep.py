@@ -204,13 +204,29 @@ def _long(line: str) -> bool:
             and not _row(stripped) and not stripped.endswith((".", ":", "!", "?", ";")))
 
 
+# A person on a line of their own with a role after a dash: "Jan Kowalski - prezes".
+_DASH_ENTRY = re.compile(rf"^[ \t]*[{UPPER}][\w-]+(?: [{UPPER}][\w-]+){{1,2}}[ \t]+[-–—][ \t]+\S")
+
+
+def _entries(lines: list[str]) -> set[int]:
+    """Lines of an unmarked list of people with roles: a short "Name Surname - role" line, not
+    ended like a sentence, followed by another such line, by a blank line or by nothing.
+    Wrapped prose does not start two short lines running that way, and the last line of a
+    wrapped sentence ends with its full stop."""
+    dashed = [bool(_DASH_ENTRY.match(line)) and len(line.strip()) < 60
+              and not line.rstrip().endswith((".", "!", "?", ",", ";", ":")) for line in lines]
+    return {i for i, found in enumerate(dashed) if found and (
+        i + 1 == len(lines) or dashed[i + 1] or not lines[i + 1].strip())}
+
+
 def unwrap(lines: list[str]) -> list[str]:
     """Join hard-wrapped paragraph lines; keep short lines (signatures, lists, forms) apart."""
     out: list[str] = []
     joining = False
-    for line in lines:
+    entries = _entries(lines)
+    for index, line in enumerate(lines):
         if (joining and out and line.strip() and not _LIST_MARK.match(line)
-                and not _row(line) and not _LABELLED.match(line)):
+                and index not in entries and not _row(line) and not _LABELLED.match(line)):
             out[-1] = out[-1].rstrip() + " " + line.strip()
         else:
             out.append(line.rstrip())
