@@ -104,10 +104,15 @@ def _clean_word(word: str) -> bool:
     return text is not None and not any(c < " " or c in '"\\' for c in text)
 
 
+def _beyond_registry(value: str) -> bool:
+    """Too long, or too many encoded words, to hand to the header registry at all."""
+    return len(value) > _MAX_REGISTRY_CHARS or value.count("=?") > 20
+
+
 def registry_safe(value: str) -> str | None:
     """The address of a value the registry check is proved to accept as it is, else None."""
-    if len(value) > _MAX_REGISTRY_CHARS or value.count("=?") > 20:
-        # Too long for the registry: mailbox() rejects it, whatever its shape.
+    if _beyond_registry(value):
+        # mailbox() rejects it, whatever its shape.
         return None
     match = _REGISTRY_SAFE.fullmatch(value)
     return (match.group("a") or match.group("b")) if match else None
@@ -115,7 +120,7 @@ def registry_safe(value: str) -> str | None:
 
 def _registry_addresses(raw: str) -> list[str] | None:
     """Addresses as the stdlib header registry reads them; None when it objects."""
-    if len(raw) > _MAX_REGISTRY_CHARS or raw.count("=?") > 20:
+    if _beyond_registry(raw):
         return None
     try:
         header = _FROM_HEADER("from", raw)
