@@ -144,7 +144,13 @@ def run_size(server: ImapServer, count: int, seed: int, mix: str, profile: bool)
     finally:
         sink.stop()
     db = sqlite3.connect(folder / "mailbot.db")
+    def since_start(sql: str) -> float:
+        first = db.execute(sql).fetchone()[0]
+        return (datetime.fromisoformat(first) - started_at).total_seconds() if first else 0.0
+
     stages = {
+        "start to first stored": since_start("select min(stored_at) from messages"),
+        "start to first decision": since_start("select min(processed_at) from messages"),
         "poll (first to last stored)": spread(db, "select min(stored_at), max(stored_at) from messages"),
         "process (first to last decision)": spread(
             db, "select min(processed_at), max(processed_at) from messages"),
