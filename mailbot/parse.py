@@ -29,6 +29,7 @@ from mailbot.addresses import (
 )
 from mailbot.mime import Walk, choose_pieces, walk_part
 from mailbot.models import ParsedMail
+from mailbot.parse_defects import walk_defects
 from mailbot.quotes import split_quotes
 from mailbot.textutil import clean_body, clean_header, decode_bytes, garbled, header_text
 
@@ -42,12 +43,20 @@ _BLANK_LINE = re.compile(rb"\r?\n\r?\n|\r\r")
 
 
 class _TreeAndDefects(MailParser):  # type: ignore[misc]
-    """mail-parser as we use it: its tree and defect categories, without its two summaries.
+    """mail-parser as we use it: its tree and defect categories, without what we throw away.
 
-    `parse()` ends by building `mail` and `mail_partial`, dictionaries of every header and
-    part (a fifth of mail-parser's time) that only read values `_reset()` and `parse()`
-    already computed and add no defect; we never read them.
+    `parse()` keeps, of the library's, every call that can add a defect category, raise (the
+    message then goes to the stdlib parser) or change the tree our own walk reads: the header
+    diagnostics (`_reset`), each part's stdlib defects, the epilogue recovery, the MIME header
+    view (MimeHeaderDefect), body text decoding (CharsetDecodeDefect, and the base64 defects
+    decoding adds to a part) and the attachment payload reading. It drops the text lists,
+    attachment dictionaries, logging and the `mail`/`mail_partial` summaries, which add no
+    defect and which we never read (mailbot.parse_defects says call by call).
     """
+
+    def parse(self) -> None:
+        self._reset()
+        walk_defects(self)
 
     def _make_mail(self, complete: bool = True) -> dict[str, object]:
         return {}
