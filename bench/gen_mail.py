@@ -15,6 +15,8 @@ from email.header import Header
 from email.utils import format_datetime
 from pathlib import Path
 
+from mail_clients import header_block
+from mail_headers import Envelope, bounce_block
 from mail_parts import (
     AREAS,
     DISTRICTS,
@@ -24,12 +26,17 @@ from mail_parts import (
     ORG_NOUNS,
     ORG_STEMS,
     ORG_TYPES,
+    QUESTIONS,
     ROLES,
     SURNAMES,
+    contact_lines,
     docx_form,
     invitation_quote,
+    mailing_html,
     pdf_form,
+    postfix_bounce,
 )
+from mail_word import word_html
 
 CET = timezone(timedelta(hours=1))
 DEADLINE = datetime(2014, 3, 5, 23, 59, 59, tzinfo=CET)
@@ -162,24 +169,46 @@ def simple_html(text: str) -> str:
     return f'<div dir="ltr">{lines}</div>\n'
 
 
+@dataclass(frozen=True)
+class Style:
+    """How the devset mix dresses a message: its own random source (the content's source stays
+    the first generator's), the body's markup ("word", "divs", "plain" or "bounce"), whether it
+    answers one of the office's mailings, and the remote host of a bounce ("" for our MX)."""
+
+    rng: random.Random
+    markup: str
+    reply: bool = False
+    remote: str = ""
+
+
 def headers(rng: random.Random, sender: Person, subject: str, when: datetime, charset: str,
-            extra: str = "") -> bytes:
+            extra: str = "", style: Style | None = None) -> bytes:
     hop = when - timedelta(seconds=rng.randint(1, 40))
     domain = sender.email.split("@")[1]
     name = sender.name if sender.name.isascii() else Header(fit(sender.name, charset), charset).encode()
     subj = subject if subject.isascii() else Header(fit(subject, charset), charset).encode()
     if name == sender.name:
         name = f'"{name}"'
+    # Drawn in the first generator's order whether used or not: the content stays the same.
+    octet, mx_id = rng.randint(2, 250), f"{rng.randrange(16**10):010X}"
+    message_id = f"<{rng.randrange(16**16):016x}.{rng.randrange(10**6)}@{domain}>"
+    if style is not None:
+        env = Envelope(sender.email, f"{name} <{sender.email}>", subj, hop, when, mx_id, octet,
+                       style.reply, tuple(extra.splitlines()))
+        if style.markup == "bounce":
+            return ("\n".join(bounce_block(style.rng, env, style.remote, f"198.51.100.{octet}"))
+                    + "\n").encode("ascii")
+        return header_block(style.rng, env, style.markup).encode("ascii")
     lines = [
         f"Return-Path: <{sender.email}>",
-        f"Received: from mail.{domain} (mail.{domain} [198.51.100.{rng.randint(2, 250)}])\n"
-        f"\tby mx.um.krakow.pl (Postfix) with ESMTP id {rng.randrange(16**10):010X}\n"
+        f"Received: from mail.{domain} (mail.{domain} [198.51.100.{octet}])\n"
+        f"\tby mx.um.krakow.pl (Postfix) with ESMTP id {mx_id}\n"
         f"\tfor <{OFFICE}>; {format_datetime(when)}",
         f"From: {name} <{sender.email}>",
         f"To: <{OFFICE}>",
         f"Subject: {subj}",
         f"Date: {format_datetime(hop)}",
-        f"Message-ID: <{rng.randrange(16**16):016x}.{rng.randrange(10**6)}@{domain}>",
+        f"Message-ID: {message_id}",
         "MIME-Version: 1.0",
     ]
     if extra:
@@ -242,11 +271,22 @@ class Generator:
         self.rng = random.Random(seed)
         self.mix = mix
         self.orgs: list[tuple[Org, list[Person]]] = []
+        # The devset mix's headers and extra body weight come from a second source, so the
+        # messages' content (and what mailbot decides on it) is the first generator's.
+        self.dress = random.Random(f"gen_mail dress {seed}")
+        self.markup = "plain"
+
+    def style(self, reply: bool = False, remote: str = "", markup: str = "") -> Style | None:
+        """How to dress the message just built (None in the registrations mix: bare headers)."""
+        if self.mix != "devset":
+            return None
+        return Style(self.dress, markup or self.markup, reply, remote)
 
     def form(self, org: Org, people: list[Person]) -> tuple[str, bytes, str]:
         """The filled-in form as an attachment: (file name, bytes, content type)."""
         if self.rng.random() < 0.5:
-            return "formularz_zgloszeniowy.docx", docx_form(org, people), \
+            full = self.dress if self.mix == "devset" else None
+            return "formularz_zgloszeniowy.docx", docx_form(org, people, full), \
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         return "zgłoszenie.pdf", pdf_form(org, people, self.rng), "application/pdf"
 
@@ -297,6 +337,7 @@ class Generator:
             text += invitation_quote()
         when = self.when(late)
         charset, cte = self.charset()
+        self.markup = "plain"
         if layout == "outlook":
             charset = "windows-1250"
             body = multipart("alternative", [text_part(text, "plain", charset, "quoted-printable"),
@@ -308,25 +349,34 @@ class Generator:
             body = text_part(text, "plain", charset, cte)
         if with_file:
             body = multipart("mixed", [body, attachment(filename, ctype, data)], rng)
-        return Mail(headers(rng, people[0], subject, when, charset) + body, when, "registration")
+        head = headers(rng, people[0], subject, when, charset, style=self.style(style == "reply"))
+        return Mail(head + body, when, "registration")
 
-    def html_body(self, text: str, charset: str, cte: str, *, alternative: bool) -> tuple[bytes, str]:
+    def html_body(self, text: str, charset: str, cte: str, *, alternative: bool,
+                  mailing: bool = False) -> tuple[bytes, str]:
         """An HTML body (Outlook's Word HTML or a webmail's divs), with a text/plain twin if
-        `alternative`; Outlook writes windows-1250 quoted-printable."""
+        `alternative`; Outlook writes windows-1250 quoted-printable. In the devset mix a
+        `mailing`'s HTML is a mailing template's table layout instead."""
         if self.rng.random() < 0.5:
-            charset, cte, markup = "windows-1250", "quoted-printable", outlook_html(text)
+            self.markup = "word"
+            word = word_html if self.mix == "devset" else outlook_html
+            charset, cte, markup = "windows-1250", "quoted-printable", word(text)
         else:
+            self.markup = "divs"
             markup = simple_html(text)
+        if mailing and self.mix == "devset":
+            markup = mailing_html(text, self.dress)
         html_part = text_part(markup, "html", charset, cte)
         if not alternative:
             return html_part, charset
         return multipart("alternative", [text_part(text, "plain", charset, cte), html_part],
                          self.rng), charset
 
-    def text_body(self, text: str, charset: str, cte: str) -> tuple[bytes, str]:
+    def text_body(self, text: str, charset: str, cte: str, mailing: bool = False) -> tuple[bytes, str]:
         """A non-registration's body: in the devset mix a third are multipart/alternative."""
         if self.mix == "devset" and self.rng.random() < 1 / 3:
-            return self.html_body(text, charset, cte, alternative=True)
+            return self.html_body(text, charset, cte, alternative=True, mailing=mailing)
+        self.markup = "plain"
         return text_part(text, "plain", charset, cte), charset
 
     def auto_reply(self) -> Mail:
@@ -343,7 +393,8 @@ class Generator:
                             "Precedence: auto_reply"])
         when = self.when(False)
         body, charset = self.text_body(text, charset, cte)
-        return Mail(headers(rng, person, subject, when, charset, extra) + body, when, "auto_reply")
+        head = headers(rng, person, subject, when, charset, extra, self.style(reply=True))
+        return Mail(head + body, when, "auto_reply")
 
     def bounce(self) -> Mail:
         rng = self.rng
@@ -362,9 +413,12 @@ class Generator:
         parts = [text_part(report, "plain", "us-ascii", "8bit"),
                  b"Content-Type: message/delivery-status\n\n" + status.encode(),
                  b"Content-Type: text/rfc822-headers\n\n" + original.encode()]
+        remote = ""
+        if self.mix == "devset":
+            parts, remote = postfix_bounce(self.dress, lost, ours, when, report)
         body = multipart('report; report-type="delivery-status"', parts, rng)
         head = headers(rng, daemon, "Undelivered Mail Returned to Sender", when, "us-ascii",
-                       "Auto-Submitted: auto-replied")
+                       "Auto-Submitted: auto-replied", self.style(remote=remote, markup="bounce"))
         head = head.replace(b'From: "Mail Delivery System" <', b"From: Mail Delivery System <")
         return Mail(head + body, when, "bounce")
 
@@ -383,6 +437,12 @@ class Generator:
             text = (f"Dzień dobry,\n\nczy na konferencję można zgłosić więcej niż dwie osoby z jednej "
                     f"organizacji? Czy przewidziany jest parking dla uczestników?\n\n"
                     f"Pozdrawiam\n{sender.name}\n")
+            if self.mix == "devset":
+                # What else people ask in the same letter (the devset's questions run longer).
+                more = self.dress.choice(QUESTIONS)
+                if more:
+                    text = text.replace("\n\nPozdrawiam\n", f"\n\n{more}\n\nPozdrawiam\n")
+                text += contact_lines(self.dress, sender)
         else:
             sender = make_person(rng, None)
             subject = rng.choice(["Newsletter – marzec 2014", "Zaproszenie na wernisaż"])
@@ -390,8 +450,8 @@ class Generator:
                     f"stronie.\n\n{sender.name}\n")
         charset, cte = self.charset()
         when = self.when(False)
-        body, charset = self.text_body(text, charset, cte)
-        return Mail(headers(rng, sender, subject, when, charset) + body, when, kind)
+        body, charset = self.text_body(text, charset, cte, mailing=kind == "other")
+        return Mail(headers(rng, sender, subject, when, charset, style=self.style()) + body, when, kind)
 
     def one(self) -> Mail:
         roll = self.rng.random()
