@@ -29,7 +29,7 @@ from mailbot.addresses import (
 )
 from mailbot.mime import Walk, choose_pieces, walk_part
 from mailbot.models import ParsedMail
-from mailbot.parse_defects import walk_defects
+from mailbot.parse_defects import parse_walks
 from mailbot.quotes import split_quotes
 from mailbot.textutil import clean_body, clean_header, decode_bytes, garbled, header_text
 
@@ -54,9 +54,8 @@ class _TreeAndDefects(MailParser):  # type: ignore[misc]
     defect and which we never read (mailbot.parse_defects says call by call).
     """
 
-    def parse(self) -> None:
-        self._reset()
-        walk_defects(self)
+    # The function itself, not a call to it: see mailbot.parse_defects (stack depth).
+    parse = parse_walks
 
     def _make_mail(self, complete: bool = True) -> dict[str, object]:
         return {}

@@ -1,15 +1,19 @@
-"""PURE mail-parser's MailParser.parse() walks reduced to what they leave: defect categories and the tree.
+"""PURE mail-parser's MailParser.parse() reduced to what we keep of it: defect categories and the tree.
 
 mail-parser 4.8.0 `MailParser.parse()` walks the parts twice after `_reset()`. The first walk
 records every part's stdlib defects and which parts sit inside an attachment; the second views
 each part's MIME headers (MimeHeaderDefect), then decodes every body text part
 (CharsetDecodeDefect) and every attachment into dictionaries, and ends with two summaries.
-`walk_defects` makes the same calls in the same order wherever a call can add a category, raise,
+`parse_walks` makes the same calls in the same order wherever a call can add a category, raise,
 or change the tree (payload decoding appends base64 defects to a part; flattening an attached
-multipart can give it a boundary), and leaves out only what feeds the thrown-away values:
+multipart can give a sub-part a boundary), and leaves out only what feeds the thrown-away values:
 debug logging, random file names, the safe file name (raises only ValueError, which parse()
 catches), a second reading of the charset or disposition already read, the text lists and the
 attachment dictionaries. tests/test_parse_one_walk.py compares it with the library's parse().
+
+It is one function, used as the method itself: the library's calls that recurse (the tree walk,
+flattening an attached multipart, parsing an epilogue) then start at the library's own stack
+depth, so a deeply nested message hits the recursion limit exactly where parse() does.
 """
 
 from __future__ import annotations
@@ -31,25 +35,26 @@ from mailparser.utils import (
 )
 
 
-def walk_defects(parser: Any) -> None:
-    """MailParser.parse() after `_reset()`: adds the same defect categories, raises alike.
+def parse_walks(self: Any) -> None:
+    """MailParser.parse() for a MailParser `self`: the same categories, tree and exceptions.
 
-    `parser` is a MailParser whose `_reset()` has run; its `_defects_categories` and
-    `_has_defects` are updated in place, its text, attachment and summary fields are not filled.
+    `_defects_categories` and `_has_defects` are filled as the library fills them; the text
+    lists, attachments and `mail`/`mail_partial` summaries stay empty.
     """
-    message = parser.message
+    self._reset()
+    message = self.message
     if message is None:
         return
-    categories: set[str] = parser._defects_categories
+    categories: set[str] = self._defects_categories
     parts: list[tuple[Message, bool]] = []
     attachment_descendants: set[Message] = set()
     for p in message.walk():
-        # The library reads the content type here (as a key of its defect text); kept, as it
-        # is the one call on a part made before anything can change that part.
+        # The library reads the content type here (a key of its defect text); kept, as it is
+        # the one reading of a part's type made before anything can change the part.
         p.get_content_type()
         for e in p.defects:
             categories.add(e.__class__.__name__)
-            parser._has_defects = True
+            self._has_defects = True
         inside_attachment = p in attachment_descendants
         parts.append((p, inside_attachment))
         if p.is_multipart():
@@ -74,66 +79,58 @@ def walk_defects(parser: Any) -> None:
                 parts.append((email.message_from_string(epilogue), True))
 
     for i, (p, inside_attachment) in enumerate(parts):
-        _second_walk_part(parser, i, p, inside_attachment)
-
-
-def _second_walk_part(parser: Any, i: int, p: Message, inside_attachment: bool) -> None:
-    """One part of parse()'s second walk: its header view, then its payload as parse() reads it."""
-    metadata, metadata_defects = mime_header_view(p)
-    filename = decode_header_part(metadata.get_filename(), defects=metadata_defects)
-    if metadata_defects:
-        parser._has_defects = True
-        parser._defects_categories.add("MimeHeaderDefect")
-    multipart = p.is_multipart()
-    disposition: str | None = None
-    if multipart:
-        disposition = ported_string(metadata.get_content_disposition()).lower()
-        if disposition != "attachment":
-            return
-    charset = metadata.get_content_charset("utf-8")
-    # The library reads the raw charset (get_content_charset()) next: the same code on the same
-    # unchanged view, so it cannot raise where the line above did not; its value is not used.
-    if disposition is None:
-        disposition = ported_string(metadata.get_content_disposition()).lower()
-    content_id = ported_string(metadata.get("content-id"))
-    content_subtype = ported_string(metadata.get_content_subtype())
-    is_inline_body = (
-        not inside_attachment
-        and not multipart
-        and disposition == "inline"
-        and p.get_content_type() in ("text/plain", "text/html")
-    )
-    # `in "rtf"` is the library's own test (`in ("rtf")`, a string): kept as it is.
-    is_attachment = bool(
-        filename
-        or (content_id and content_subtype not in ("html", "plain"))
-        or content_subtype in "rtf"
-        or disposition == "attachment"
-    )
-    if is_attachment:
-        _attachment_payload(p, multipart, metadata)
-    if not is_attachment or is_inline_body:
-        # The library's own method: it adds CharsetDecodeDefect, and its get_payload(decode=True)
-        # appends base64 defects to the part, which our own walk reads later.
-        parser._decode_body_payload(p, charset, i)
-        # Then the library reads the part's subtype to choose a text list: get_content_type()
-        # on a part whose type was read in the first walk (or a recovered epilogue, whose
-        # headers hold only ASCII and escaped bytes): it cannot raise.
-
-
-def _attachment_payload(p: Message, multipart: bool, metadata: Message) -> None:
-    """The library's reading of an attachment's payload, kept for what it may raise or change."""
-    transfer_encoding = ported_string(metadata.get("content-transfer-encoding", "")).strip().lower()
-    if multipart:
-        # Flattening can raise (header errors other than charset ones) and gives a boundary to
-        # a sub-part without one: called as the library does, the text dropped.
-        for m in p.get_payload(decode=False):
-            as_string_safe(m)
-    elif transfer_encoding == "base64":
-        payload = raw_payload(p)
-        if not isinstance(payload, str):
-            base64.b64encode(payload)
-    else:
-        # Kept whole: b64encode raises TypeError if the decoded payload is not bytes.
-        decoded: Any = p.get_payload(decode=True)
-        base64.b64encode(decoded)
+        metadata, metadata_defects = mime_header_view(p)
+        filename = decode_header_part(metadata.get_filename(), defects=metadata_defects)
+        if metadata_defects:
+            self._has_defects = True
+            categories.add("MimeHeaderDefect")
+        multipart = p.is_multipart()
+        content_disposition: str | None = None
+        if multipart:
+            content_disposition = ported_string(metadata.get_content_disposition()).lower()
+            if content_disposition != "attachment":
+                continue
+        charset = metadata.get_content_charset("utf-8")
+        # The library reads the raw charset (get_content_charset()) next: the same code on the
+        # same unchanged view, so it cannot raise where the line above did not; not used.
+        if content_disposition is None:
+            content_disposition = ported_string(metadata.get_content_disposition()).lower()
+        content_id = ported_string(metadata.get("content-id"))
+        content_subtype = ported_string(metadata.get_content_subtype())
+        is_inline_body = (
+            not inside_attachment
+            and not multipart
+            and content_disposition == "inline"
+            and p.get_content_type() in ("text/plain", "text/html")
+        )
+        # `in "rtf"` is the library's own test (`in ("rtf")`, a string): kept as it is.
+        is_attachment = bool(
+            filename
+            or (content_id and content_subtype not in ("html", "plain"))
+            or content_subtype in "rtf"
+            or content_disposition == "attachment"
+        )
+        if is_attachment:
+            transfer_encoding = (
+                ported_string(metadata.get("content-transfer-encoding", "")).strip().lower()
+            )
+            if multipart:
+                # Flattening can raise (header errors other than charset ones) and gives a
+                # sub-part without a boundary one: called as the library does, text dropped.
+                # A list comprehension as the library's: its frame counts for the recursion limit.
+                [as_string_safe(m) for m in p.get_payload(decode=False)]
+            elif transfer_encoding == "base64":
+                payload = raw_payload(p)
+                if not isinstance(payload, str):
+                    base64.b64encode(payload)
+            else:
+                # Kept whole: b64encode raises TypeError if the decoded payload is not bytes.
+                decoded: Any = p.get_payload(decode=True)
+                base64.b64encode(decoded)
+        if not is_attachment or is_inline_body:
+            # The library's own method: it adds CharsetDecodeDefect, and its
+            # get_payload(decode=True) appends base64 defects to the part, which our own walk
+            # reads later. The library then reads the part's subtype to choose a text list:
+            # get_content_type() on a part whose type the first walk read (or a recovered
+            # epilogue, whose headers hold only ASCII and escaped bytes), so it cannot raise.
+            self._decode_body_payload(p, charset, i)

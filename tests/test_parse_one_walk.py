@@ -171,6 +171,13 @@ BRANCHES: dict[str, tuple[bytes, Callable[[Outcome], bool]]] = {
         _part_defect("InvalidBase64CharactersDefect")),
     "body base64 broken": (_mixed([b"Content-Type: text/plain\r\nContent-Transfer-Encoding: base64"
                                    b"\r\n\r\nSGVsbG8"]), _part_defect("InvalidBase64PaddingDefect")),
+    "named container keeps its inline text an attachment": (_mixed([
+        b"Content-Type: multipart/mixed; boundary=D; name=pack.eml\r\n\r\n--D\r\n"
+        b"Content-Type: text/plain; charset=x-bogus\r\nContent-Disposition: inline; filename=a.txt"
+        b"\r\n\r\nZa\xc5\xbc\r\n--D--"]), lambda outcome: outcome[0] == "read" and not outcome[1]),
+    "subtype within 'rtf' makes an attachment": (_mixed([
+        b"Content-Type: text/f; charset=x-bogus\r\n\r\nZa\xc5\xbc"]),
+        lambda outcome: outcome[0] == "read" and not outcome[1]),
     "epilogue holds a part": (_mixed(
         [b"Content-Type: multipart/alternative; boundary=C\r\n\r\nno start boundary"],
         b"--B\r\nContent-Type: text/plain; charset=undefined\r\n\r\nhidden \xc5\xbc\r\n--B--\r\n"),
@@ -193,6 +200,42 @@ def test_each_branch_reached_and_read_alike(name: str) -> None:
     assert _outcome(_TreeAndDefects, raw) == reference
 
 
+def _nested(depth: int, attached: bool) -> bytes:
+    """Multiparts nested `depth` deep, the outermost attached or not."""
+    body = b"Content-Type: text/plain\r\n\r\nx\r\n"
+    for level in range(depth):
+        head = b"Content-Type: multipart/mixed; boundary=b%d\r\n" % level
+        if attached and level == depth - 1:
+            head += b"Content-Disposition: attachment\r\n"
+        body = head + b"\r\n--b%d\r\n" % level + body + b"\r\n--b%d--\r\n" % level
+    return _HEAD + body
+
+
+def _on_deeper_stack(frames: int, cls: type[_TreeAndDefects], raw: bytes) -> Outcome:
+    return _outcome(cls, raw) if frames == 0 else _on_deeper_stack(frames - 1, cls, raw)
+
+
+def test_recursion_limit_reached_at_the_same_depth() -> None:
+    """An attached multipart nested just below the depth where the reference first raises
+    (flattening it recurses deeper than parsing it), read from 0 to 30 frames deeper in the stack:
+    the reference starts raising at one of them, ours must too (a frame more of ours would raise
+    one stack frame earlier). Plain nesting fails in the stdlib parser first, before parse()
+    (checked by hand: alike around 978 levels)."""
+    low, high = 1, 600
+    assert _outcome(_Reference, _nested(high, True))[0] == "raised"
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _outcome(_Reference, _nested(middle, True))[0] == "raised":
+            high = middle
+        else:
+            low = middle
+    raw = _nested(low, True)
+    reference = [_on_deeper_stack(frames, _Reference, raw) for frames in range(30)]
+    assert reference[0][0] == "read"
+    assert reference[-1][0] == "raised"
+    assert [_on_deeper_stack(frames, _TreeAndDefects, raw) for frames in range(30)] == reference
+
+
 # Damaged MIME built from parts: charsets, transfer encodings, dispositions, RFC 2231 names,
 # broken boundaries, epilogues with a part, 8-bit bytes in part headers.
 _CHARSETS = ["utf-8", "iso-8859-2", "windows-1250", "us-ascii", "undefined", "utf-16", "x-bogus",
@@ -203,7 +246,8 @@ _BODIES = [b"Dzie\xc5\x84 dobry", "Dzień dobry".encode("iso-8859-2"),
            base64.encodebytes("Zgłoszenie udziału".encode()), b"SGVsbG8", b"SGV$$sbG8=\r\nx==",
            b"Dzie=C5=84 =\r\ndobry=", b"begin 644 a.txt\r\n#86)C\r\n`\r\nend\r\n",
            b"\xff\xfe\x00a\x00", b"", b"<p>Zg\xc5\x82oszenie</p>", b"{\\rtf1 x}"]
-_CTYPES = ["text/plain", "text/html", "text/rtf", "application/pdf", "image/png", "text/calendar",
+_CTYPES = ["text/plain", "text/html", "text/rtf", "text/", "text/t", "application/pdf", "image/png",
+           "text/calendar",
            "application/octet-stream", "bogus", "message/delivery-status"]
 _DISPOSITIONS = [None, "inline", "attachment", "inline; filename=a.txt", 'attachment; filename="z.pdf"',
                  "attachment; filename*=utf-8''Zg%C5%82oszenie.pdf",
