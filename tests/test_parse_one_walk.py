@@ -178,6 +178,9 @@ BRANCHES: dict[str, tuple[bytes, Callable[[Outcome], bool]]] = {
     "subtype within 'rtf' makes an attachment": (_mixed([
         b"Content-Type: text/f; charset=x-bogus\r\n\r\nZa\xc5\xbc"]),
         lambda outcome: outcome[0] == "read" and not outcome[1]),
+    "charset read raises (parameter number over int's digit limit)": (_mixed([
+        b"Content-Type: application/pdf; x*" + b"9" * 5000 + b"=a\r\n"
+        b"Content-Disposition: attachment; filename=a.pdf\r\n\r\nx"]), _raises(ValueError)),
     "epilogue holds a part": (_mixed(
         [b"Content-Type: multipart/alternative; boundary=C\r\n\r\nno start boundary"],
         b"--B\r\nContent-Type: text/plain; charset=undefined\r\n\r\nhidden \xc5\xbc\r\n--B--\r\n"),
