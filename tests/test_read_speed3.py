@@ -197,18 +197,34 @@ _fws = st.sampled_from([" ", "\r\n\t", "\t", "\r\n ", ""])
 _inner = st.lists(st.one_of(_trace_word, _fws, st.sampled_from(list('[];"<>'))),
                   max_size=4).map("".join)
 _noise = st.sampled_from([*'"()<>[];\\ąé\udcc4\x00', "((", "<<", "(a)(b)"])
-_stamp = st.one_of(
+_bare_stamp = st.one_of(
     st.sampled_from(["Mon, 24 Feb 2014 07:35:12 +0100", "Tue, 24 Feb 2014 07:35:12 +0100",
                      "24 Feb 2014 07:35:12 GMT", "Mon, 31 Feb 2014 07:35:12 +0100",
                      "Mon, 24 Feb 2014 25:35:12 +0100", "Mon, 24 Feb 2014 07:35:12 +01",
                      "Mon, 24 Feb 2014 07:35:12", "", "  ", "Mon, 24 Feb 14 7:35 EST",
-                     "Mon, 24 Feb 2014 07:35:60 -0000", "Mon, 24 Feb 20014 07:35:12 +0100"]),
+                     "Mon, 24 Feb 2014 07:35:60 -0000", "Mon, 24 Feb 20014 07:35:12 +0100",
+                     "Tue,  4 Mar 2014 13:10:08 +0100"]),
     _inner,
 )
+# Comments in the stamp, as Postfix writes the zone ("+0100 (CET)"), nested and unbalanced too.
+_stamp_comment = st.one_of(
+    st.sampled_from(["(CET)", "(CEST)", "(UTC)", "(PST)", "((CET))", "(CET", "CET)", "()",
+                     "(CET) (x)", "(C\\ET)"]),
+    _inner.map(lambda t: f"({t})"),
+)
+_stamp = st.one_of(
+    _bare_stamp,
+    st.builds(lambda stamp, fws, comment: stamp + fws + comment,
+              _bare_stamp, st.sampled_from([" ", "", "\r\n\t", "  "]), _stamp_comment),
+)
+# One nested level, as in Postfix's "(using TLSv1 with cipher ... (256/256 bits))"; two
+# levels and unbalanced ones must fall back to the library.
+_nested = st.builds(lambda a, b, c: f"({a}({b}){c})", _inner, _inner, _inner)
 _trace_piece = st.one_of(
     _trace_word, _fws,
     _inner.map(lambda t: f"({t})"), _inner.map(lambda t: f"[{t}]"),
-    _inner.map(lambda t: f"<{t}>"), _noise,
+    _inner.map(lambda t: f"<{t}>"), _noise, _nested,
+    _nested.map(lambda t: f"(x {t})"), _nested.map(lambda t: f"({t}"),
 )
 _received = st.builds(lambda parts, sep, stamp: "".join(parts) + sep + stamp,
                       st.lists(_trace_piece, max_size=12),
@@ -238,8 +254,15 @@ def test_the_received_shape_is_met_and_missed() -> None:
     postfix = ("from mail.wp.pl (mail.wp.pl [198.51.100.23])\r\n\tby mx.um.krakow.pl (Postfix)"
                " with ESMTP id 0851195C2F\r\n\tfor <ngo@um.krakow.pl>; Mon, 24 Feb 2014 20:31:06 +0100")
     assert plain_received_stamp(postfix) == "Mon, 24 Feb 2014 20:31:06 +0100"
-    nested = postfix.replace("(Postfix)", "(Postfix (x))")
-    assert plain_received_stamp(nested) is None
+    # One nested level and a zone comment after the stamp: every devset Received line.
+    tls = postfix.replace("\r\n\tby", "\r\n\t(using TLSv1 with cipher ECDHE-RSA-AES256-SHA"
+                          " (256/256 bits))\r\n\tby") + " (CET)"
+    assert plain_received_stamp(tls) == "Mon, 24 Feb 2014 20:31:06 +0100 (CET)"
+    assert _slow_received([tls]) == ([], date_diagnostics(
+        parse_mail_date("Mon, 24 Feb 2014 20:31:06 +0100 (CET)"), tls, "received", 0))
+    twice = postfix.replace("(Postfix)", "(Postfix (x (y)))")
+    assert plain_received_stamp(twice) is None
+    assert plain_received_stamp(postfix + " ((CET))") is None
     assert plain_received_stamp(postfix.replace(";", "; for <a@b>;")) is None
     assert _slow_received([postfix.replace(";", "; id x;")])[0] != []
 
