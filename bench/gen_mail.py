@@ -57,7 +57,6 @@ class Mail:
     kind: str
 
 
-
 class Generator(BodyBuilder):
     """Builds the mix message by message; remembers organisations for follow-ups and cancels."""
 
