@@ -89,14 +89,21 @@ def invitation_quote() -> str:
     return INVITATION
 
 
+def attendee_form_lines(people: list[Any]) -> list[str]:
+    """The attendee rows of a registration form, as typed in a letter or filled in a file."""
+    lines: list[str] = []
+    for i, p in enumerate(people, 1):
+        lines += [f"Uczestnik {i}: {p.name}", f"Funkcja: {p.role}", f"Telefon: {p.phone}",
+                  f"E-mail: {p.email}"]
+    return lines
+
+
 def _lines(org: Any, people: list[Any]) -> list[str]:
     lines = ["FORMULARZ ZGŁOSZENIOWY", "Konferencja „Wspólnie dla Krakowa”, 7 marca 2014 r.",
              f"Nazwa organizacji: {org.name}"]
     if org.krs:
         lines.append(f"KRS: {org.krs}")
-    for i, p in enumerate(people, 1):
-        lines += [f"Uczestnik {i}: {p.name}", f"Funkcja: {p.role}", f"Telefon: {p.phone}",
-                  f"E-mail: {p.email}"]
+    lines += attendee_form_lines(people)
     lines.append(f"Obszar działalności: {org.area}")
     return lines
 

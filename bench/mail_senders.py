@@ -17,6 +17,7 @@ from mail_parts import (
     ORG_TYPES,
     ROLES,
     SURNAMES,
+    attendee_form_lines,
 )
 
 
@@ -108,9 +109,7 @@ def registration_text(rng: random.Random, org: Org, people: list[Person], style:
                  f"Nazwa organizacji: {org.name}"]
         if org.krs:
             lines.append(f"Numer KRS: {org.krs}")
-        for i, p in enumerate(people, 1):
-            lines += [f"Uczestnik {i}: {p.name}", f"Funkcja: {p.role}", f"Telefon: {p.phone}",
-                      f"E-mail: {p.email}"]
+        lines += attendee_form_lines(people)
         lines += [f"Obszar działalności: {org.area}", "", sign]
         return "\n".join(lines) + "\n"
     if len(people) == 1:
