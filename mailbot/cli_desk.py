@@ -31,13 +31,14 @@ def review(ctx: click.Context, fmt: str) -> None:
     Then: mailbot show ID; mailbot edit ID ...; mailbot approve ID;
           mailbot approve ID --answered | --ignore; mailbot outbox resend ID
     """
-    from mailbot.cli_staff import local_time
+    from mailbot.cli_staff import local_iso, local_time
     from mailbot.pipeline.staff import review_queue
 
     with pipelined(ctx) as (settings, _, pipeline):
         items = review_queue(pipeline)
-    if fmt == "table":
-        items = [{**i, "czas": local_time(i["czas"], settings)} for i in items]
+    # People read Warsaw time: the table in Polish, JSON and CSV as ISO 8601 with the offset.
+    stamp = local_time if fmt == "table" else local_iso
+    items = [{**i, "czas": stamp(i["czas"], settings)} for i in items]
     emit(items, ["typ", "id", "czas", "od", "rodzaj", "powód"], fmt)
 
 

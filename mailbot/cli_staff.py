@@ -267,6 +267,16 @@ def local_time(text: str | None, settings: Any) -> str:
     return format_datetime(datetime.fromisoformat(text), settings.zone)
 
 
+def local_iso(text: str | None, settings: Any) -> str | None:
+    """An ISO instant for JSON and CSV: Warsaw time with its offset, as `export` writes times."""
+    if not text:
+        return None
+    from datetime import datetime
+
+    moment = datetime.fromisoformat(text)
+    return moment.astimezone(settings.zone).isoformat() if moment.tzinfo else text
+
+
 def register(group: click.Group) -> None:
     for command in (list_messages, show, reprocess, digest):
         group.add_command(command)

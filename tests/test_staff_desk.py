@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -111,6 +114,13 @@ def test_staff_close_a_question_by_hand_and_see_the_outbox_and_export(world: Pat
     waiting = json.loads(run("review", "--format", "json"))
     [question] = [item for item in waiting if item["rodzaj"] == "question"]
     number = question["id"]
+    # Warsaw time with its offset, as export writes times (stored in UTC).
+    asked = next(m for m in mail if m.truth["kind"] == "question").received
+    assert question["czas"] == asked.astimezone(ZoneInfo("Europe/Warsaw")).isoformat()
+    assert question["czas"].endswith("+01:00")
+    [row] = [r for r in csv.DictReader(io.StringIO(run("review", "--format", "csv")))
+             if r["id"] == str(number)]
+    assert row["czas"] == question["czas"]
     assert run("approve", str(number), "--answered").strip() == (
         f"Wiadomość #{number}: zamknięta (answered).")
     assert json.loads(run("review", "--format", "json")) == []
