@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from mailbot.cli import opened, pipelined
-from mailbot.cli_staff import FORMATS, emit
+from mailbot.cli_staff import FORMATS, emit, local_times
 
 
 def actor() -> str:
@@ -31,14 +31,11 @@ def review(ctx: click.Context, fmt: str) -> None:
     Then: mailbot show ID; mailbot edit ID ...; mailbot approve ID;
           mailbot approve ID --answered | --ignore; mailbot outbox resend ID
     """
-    from mailbot.cli_staff import local_iso, local_time
     from mailbot.pipeline.staff import review_queue
 
     with pipelined(ctx) as (settings, _, pipeline):
         items = review_queue(pipeline)
-    # People read Warsaw time: the table in Polish, JSON and CSV as ISO 8601 with the offset.
-    stamp = local_time if fmt == "table" else local_iso
-    items = [{**i, "czas": stamp(i["czas"], settings)} for i in items]
+    items = local_times(items, ["czas"], fmt, settings)
     emit(items, ["typ", "id", "czas", "od", "rodzaj", "powód"], fmt)
 
 
@@ -236,10 +233,11 @@ def outbox_list(ctx: click.Context, state: str | None, fmt: str) -> None:
     Example:
       mailbot outbox list --state in_doubt
     """
-    with opened(ctx) as (_, store):
+    with opened(ctx) as (settings, store):
         where, params = ("where state = ?", [state]) if state else ("", [])
         rows = store.query(f"select id, message_id, kind, to_addr, state, attempts, created_at, "
                            f"sent_at, last_error from outbox {where} order by id desc", params)
+    rows = local_times(rows, ["created_at", "sent_at"], fmt, settings)
     emit(rows, ["id", "message_id", "kind", "to_addr", "state", "attempts", "created_at",
                 "sent_at", "last_error"], fmt)
 

@@ -74,13 +74,14 @@ def list_messages(ctx: click.Context, state: str | None, action: str | None, kin
     if since:
         where.append("m.stored_at >= ?")
         params.append(since.date().isoformat())
-    with opened(ctx) as (_, store):
+    with opened(ctx) as (settings, store):
         rows = store.query(
             "select m.id, m.received_at, m.from_addr, m.subject, m.kind, m.action, m.state, "
             "(select group_concat(o.kind || ':' || o.state, ' ') from outbox o "
             " where o.message_id = m.id) as answers "
             f"from messages m where {' and '.join(where)} order by m.id desc limit ?",
             [*params, limit])
+    rows = local_times(rows, ["received_at"], fmt, settings)
     emit(rows, ["id", "received_at", "from_addr", "subject", "kind", "action", "state",
                 "answers"], fmt)
 
@@ -265,6 +266,14 @@ def local_time(text: str | None, settings: Any) -> str:
     from mailbot.polish import format_datetime
 
     return format_datetime(datetime.fromisoformat(text), settings.zone)
+
+
+def local_times(rows: list[dict[str, Any]], columns: list[str], fmt: str,
+                settings: Any) -> list[dict[str, Any]]:
+    """Rows with their stored UTC instants in Warsaw time, as staff read them: Polish in the
+    table, ISO 8601 with the offset in JSON and CSV (as `export` writes times)."""
+    stamp = local_time if fmt == "table" else local_iso
+    return [{**row, **{c: stamp(row.get(c), settings) for c in columns}} for row in rows]
 
 
 def local_iso(text: str | None, settings: Any) -> str | None:

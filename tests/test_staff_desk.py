@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -129,6 +130,16 @@ def test_staff_close_a_question_by_hand_and_see_the_outbox_and_export(world: Pat
     # Closing by hand queues nothing: the office answered the question itself.
     sent = json.loads(run("outbox", "list", "--format", "json"))
     assert {r["message_id"] for r in sent}.isdisjoint({number})
+    # Times in Warsaw time with the offset, the same instant as stored (UTC).
+    stored = {o["id"]: o for o in store_of(world).query("select * from outbox")}
+    for r in sent:
+        assert datetime.fromisoformat(r["sent_at"]) == datetime.fromisoformat(
+            stored[r["id"]]["sent_at"])
+        assert r["sent_at"].endswith(("+01:00", "+02:00"))
+    listed = json.loads(run("list", "--format", "json"))
+    assert {r["received_at"] for r in listed} >= {question["czas"]}
+    table = run("list")
+    assert "lutego 2014, godz." in table or "marca 2014, godz." in table
     assert {r["state"] for r in sent} == {"sent"}
     assert {r["to_addr"] for r in sent if r["kind"] == "confirmation"} == {
         m.truth["contact"]["email"] for m in mail if m.truth["decision"] == "confirm"}
